@@ -1,0 +1,179 @@
+// Command deskflow runs the deskflow service and its administration tasks:
+//
+//	deskflow serve [--addr 127.0.0.1:8080] [--database-url URL]
+//	deskflow migrate [--database-url URL]
+//	deskflow workspace create --name NAME [--database-url URL]
+//	deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+//
+// DESKFLOW_DATABASE_URL and DESKFLOW_ADDR stand in for the flags. A database
+// URL is postgres://…, sqlite:PATH or a plain file path (SQLite).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/deskflow/deskflow/internal/app"
+)
+
+const usage = `usage:
+  deskflow serve [--addr 127.0.0.1:8080] [--database-url URL]
+  deskflow migrate [--database-url URL]
+  deskflow workspace create --name NAME [--database-url URL]
+  deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+
+DESKFLOW_DATABASE_URL and DESKFLOW_ADDR stand in for the flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "deskflow: %s\n\n%s", err, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "deskflow: %s\n", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"missing command"}
+	}
+	switch cmd := args[0]; cmd {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		fs, dbURL := newFlags("migrate")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		db, err := app.OpenDatabase(ctx, *dbURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintln(stderr, "database is up to date")
+		return nil
+	case "workspace":
+		if len(args) < 2 || args[1] != "create" {
+			return usageError{"expected: workspace create --name NAME"}
+		}
+		return createWorkspace(ctx, args[2:], stdout)
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			return usageError{"expected: token create --workspace ID --role admin|agent"}
+		}
+		return createToken(ctx, args[2:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dbURL := fs.String("database-url", envOr("DESKFLOW_DATABASE_URL", app.DefaultDatabaseURL), "postgres://…, sqlite:PATH or a file path")
+	return fs, dbURL
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dbURL := newFlags("serve")
+	addr := fs.String("addr", envOr("DESKFLOW_ADDR", "127.0.0.1:8080"), "listen address")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	db, err := app.OpenDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := app.Bootstrap(ctx, db, stdout); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: db, Logger: logger})
+}
+
+func createWorkspace(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbURL := newFlags("workspace create")
+	name := fs.String("name", "", "workspace name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usageError{"--name is required"}
+	}
+	db, err := app.OpenDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ws, err := db.CreateWorkspace(ctx, *name)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, ws.ID)
+	return err
+}
+
+func createToken(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbURL := newFlags("token create")
+	workspace := fs.Int64("workspace", 0, "workspace id")
+	role := fs.String("role", "", "admin or agent")
+	name := fs.String("name", "", "user name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *workspace <= 0 {
+		return usageError{"--workspace is required"}
+	}
+	if *role != "admin" && *role != "agent" {
+		return usageError{"--role must be admin or agent"}
+	}
+	db, err := app.OpenDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := app.CreateToken(ctx, db, *workspace, *role, *name)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}

@@ -1,0 +1,93 @@
+// Package action owns the action types of seed 000 (and assign_ticket of
+// seed 003): what each one does, how its parameters are validated at save
+// time, and the parameters common to every action (timeout, requireApproval,
+// saveAs). Adding a type is one file with its Definition plus one line in
+// registry.go.
+package action
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/param"
+)
+
+// Category groups action types as the seed's tables do.
+type Category string
+
+// Categories of seed 000.
+const (
+	CategoryTicket        Category = "ticket"
+	CategoryCommunication Category = "communication"
+	CategoryAI            Category = "ai"
+	CategoryPlatform      Category = "platform"
+)
+
+// Definition describes one action type.
+type Definition struct {
+	Type        string
+	Category    Category
+	Description string
+	// Validate checks the type's own parameters; the common ones are
+	// checked by ValidateParameters.
+	Validate func(p *param.Params)
+}
+
+var registry = map[string]Definition{}
+
+func register(defs ...Definition) {
+	for _, d := range defs {
+		if _, dup := registry[d.Type]; dup {
+			panic(fmt.Sprintf("action: %s registered twice", d.Type))
+		}
+		registry[d.Type] = d
+	}
+}
+
+// Lookup returns the definition of an action type.
+func Lookup(actionType string) (Definition, bool) {
+	d, ok := registry[actionType]
+	return d, ok
+}
+
+// Types lists the registered action types, sorted.
+func Types() []string {
+	out := make([]string, 0, len(registry))
+	for t := range registry {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Timeout bounds (seed 000: "Default 30 seconds, configurable via timeout (ms)").
+const (
+	DefaultTimeout = 30 * time.Second
+	MaxTimeout     = 10 * time.Minute
+)
+
+// Common holds the parameters every action accepts.
+type Common struct {
+	Timeout         time.Duration
+	RequireApproval bool
+	SaveAs          string
+}
+
+// ValidateParameters checks the common parameters and then the type's own,
+// and rejects parameters that neither knows.
+func ValidateParameters(d Definition, p *param.Params) Common {
+	c := Common{Timeout: DefaultTimeout}
+	if ms, ok := p.Int("timeout", false); ok {
+		if ms < 1 || time.Duration(ms)*time.Millisecond > MaxTimeout {
+			p.Errs.Add(p.FieldPath("timeout"), "must be between 1 and %d milliseconds", MaxTimeout.Milliseconds())
+		} else {
+			c.Timeout = time.Duration(ms) * time.Millisecond
+		}
+	}
+	c.RequireApproval, _ = p.Bool("requireApproval", false)
+	c.SaveAs, _ = p.Identifier("saveAs", false)
+	d.Validate(p)
+	p.RejectUnknown()
+	return c
+}

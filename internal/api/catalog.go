@@ -1,0 +1,390 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/validate"
+)
+
+const maxNameLength = 100
+
+// readName reads the body {"name": "..."} shared by tags and teams.
+func readName(w http.ResponseWriter, r *http.Request) (string, error) {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return "", err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	name := requiredName(obj, "name")
+	obj.RejectUnknown(readOnly...)
+	return name, errs.Err()
+}
+
+// readOnly fields may be echoed back from a GET and are ignored.
+var readOnly = []string{"id", "created_at", "updated_at"}
+
+func requiredName(obj *validate.Object, key string) string {
+	name, ok := obj.String(key, true)
+	name = strings.TrimSpace(name)
+	if ok && len(name) > maxNameLength {
+		obj.Errs.Add(obj.FieldPath(key), "must be at most %d characters", maxNameLength)
+	}
+	return name
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p principal) error {
+	u, err := s.db.GetUser(r.Context(), p.WorkspaceID, p.UserID)
+	if err != nil {
+		return err
+	}
+	return ok(w, u)
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	users, total, err := s.db.ListUsers(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, users, page, total)
+}
+
+func (s *Server) showUser(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	u, err := s.db.GetUser(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, u)
+}
+
+func (s *Server) listTags(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	tags, total, err := s.db.ListTags(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, tags, page, total)
+}
+
+func (s *Server) createTag(w http.ResponseWriter, r *http.Request, p principal) error {
+	name, err := readName(w, r)
+	if err != nil {
+		return err
+	}
+	t, err := s.db.CreateTag(r.Context(), p.WorkspaceID, name)
+	if err != nil {
+		return err
+	}
+	return created(w, t)
+}
+
+func (s *Server) showTag(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "tag")
+	if err != nil {
+		return err
+	}
+	t, err := s.db.GetTag(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, t)
+}
+
+func (s *Server) updateTag(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "tag")
+	if err != nil {
+		return err
+	}
+	name, err := readName(w, r)
+	if err != nil {
+		return err
+	}
+	t, err := s.db.RenameTag(r.Context(), p.WorkspaceID, id, name)
+	if err != nil {
+		return err
+	}
+	return ok(w, t)
+}
+
+func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "tag")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteTag(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	teams, total, err := s.db.ListTeams(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, teams, page, total)
+}
+
+func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, p principal) error {
+	name, err := readName(w, r)
+	if err != nil {
+		return err
+	}
+	t, err := s.db.CreateTeam(r.Context(), p.WorkspaceID, name)
+	if err != nil {
+		return err
+	}
+	return created(w, t)
+}
+
+func (s *Server) showTeam(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "team")
+	if err != nil {
+		return err
+	}
+	t, err := s.db.GetTeam(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, t)
+}
+
+func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "team")
+	if err != nil {
+		return err
+	}
+	name, err := readName(w, r)
+	if err != nil {
+		return err
+	}
+	t, err := s.db.RenameTeam(r.Context(), p.WorkspaceID, id, name)
+	if err != nil {
+		return err
+	}
+	return ok(w, t)
+}
+
+func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "team")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteTeam(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// readChannel reads a channel body; on update, omitted fields keep current.
+func readChannel(w http.ResponseWriter, r *http.Request, current *helpdesk.Channel) (helpdesk.Channel, error) {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return helpdesk.Channel{}, err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	c := helpdesk.Channel{}
+	if current != nil {
+		c = *current
+	}
+	if current == nil || obj.Has("name") {
+		c.Name = requiredName(obj, "name")
+	}
+	if current == nil || obj.Has("type") {
+		if t, ok := obj.String("type", true); ok && obj.OneOf("type", t, helpdesk.ChannelTypes...) {
+			c.Type = t
+		}
+	}
+	obj.RejectUnknown(readOnly...)
+	return c, errs.Err()
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	channels, total, err := s.db.ListChannels(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, channels, page, total)
+}
+
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p principal) error {
+	c, err := readChannel(w, r, nil)
+	if err != nil {
+		return err
+	}
+	c, err = s.db.SaveChannel(r.Context(), p.WorkspaceID, c)
+	if err != nil {
+		return err
+	}
+	return created(w, c)
+}
+
+func (s *Server) showChannel(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "channel")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.GetChannel(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, c)
+}
+
+func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "channel")
+	if err != nil {
+		return err
+	}
+	current, err := s.db.GetChannel(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	c, err := readChannel(w, r, &current)
+	if err != nil {
+		return err
+	}
+	c, err = s.db.SaveChannel(r.Context(), p.WorkspaceID, c)
+	if err != nil {
+		return err
+	}
+	return ok(w, c)
+}
+
+func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "channel")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteChannel(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+var fieldKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	fields, total, err := s.db.ListCustomFields(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, fields, page, total)
+}
+
+func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	f := helpdesk.CustomField{Name: requiredName(obj, "name"), Type: helpdesk.FieldText}
+	if key, ok := obj.String("key", true); ok {
+		if !fieldKey.MatchString(key) {
+			errs.Add("key", "must start with a lowercase letter and contain only lowercase letters, digits and _ (at most 64)")
+		}
+		f.Key = key
+	}
+	if t, ok := obj.String("type", false); ok && obj.OneOf("type", t, helpdesk.FieldTypes...) {
+		f.Type = t
+	}
+	obj.RejectUnknown(readOnly...)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err = s.db.CreateCustomField(r.Context(), p.WorkspaceID, f)
+	if err != nil {
+		return err
+	}
+	return created(w, f)
+}
+
+func (s *Server) showCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "field")
+	if err != nil {
+		return err
+	}
+	f, err := s.db.GetCustomField(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, f)
+}
+
+func (s *Server) updateCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "field")
+	if err != nil {
+		return err
+	}
+	current, err := s.db.GetCustomField(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	name := requiredName(obj, "name")
+	for _, fixed := range []string{"key", "type"} {
+		if v, given := obj.Raw(fixed); given && v != any(fieldValue(current, fixed)) {
+			errs.Add(fixed, "cannot be changed; create a new field instead")
+		}
+	}
+	obj.RejectUnknown(readOnly...)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err := s.db.RenameCustomField(r.Context(), p.WorkspaceID, id, name)
+	if err != nil {
+		return err
+	}
+	return ok(w, f)
+}
+
+func fieldValue(f helpdesk.CustomField, key string) string {
+	if key == "key" {
+		return f.Key
+	}
+	return f.Type
+}
+
+func (s *Server) deleteCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "field")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteCustomField(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}

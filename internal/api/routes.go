@@ -1,0 +1,109 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+)
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p principal) error
+
+// route is one endpoint; the table also feeds the OpenAPI description.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	tag     string
+	summary string
+	handle  handlerFunc
+	public  bool
+}
+
+func (s *Server) registerRoutes() {
+	s.routes = []route{
+		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
+
+		{method: "GET", pattern: "/api/me", tag: "users", summary: "The calling user and role", handle: s.me},
+		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: s.listUsers},
+		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: s.showUser},
+
+		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: s.listTags},
+		{method: "POST", pattern: "/api/tags", tag: "tags", summary: "Create a tag", handle: s.createTag},
+		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: s.showTag},
+		{method: "PUT", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Rename a tag (admin)", handle: s.updateTag},
+		{method: "DELETE", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Delete a tag no workflow uses (admin)", handle: s.deleteTag},
+
+		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: s.listTeams},
+		{method: "POST", pattern: "/api/teams", tag: "teams", access: adminOnly, summary: "Create a team (admin)", handle: s.createTeam},
+		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: s.showTeam},
+		{method: "PUT", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Rename a team (admin)", handle: s.updateTeam},
+		{method: "DELETE", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Delete a team no workflow uses (admin)", handle: s.deleteTeam},
+
+		{method: "GET", pattern: "/api/channels", tag: "channels", summary: "List channels", handle: s.listChannels},
+		{method: "POST", pattern: "/api/channels", tag: "channels", access: adminOnly, summary: "Create a channel (admin)", handle: s.createChannel},
+		{method: "GET", pattern: "/api/channels/{channel}", tag: "channels", summary: "Show a channel", handle: s.showChannel},
+		{method: "PUT", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Update a channel (admin)", handle: s.updateChannel},
+		{method: "DELETE", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Delete a channel no workflow uses (admin)", handle: s.deleteChannel},
+
+		{method: "GET", pattern: "/api/contacts", tag: "contacts", summary: "List contacts", handle: s.listContacts},
+		{method: "POST", pattern: "/api/contacts", tag: "contacts", summary: "Create a contact", handle: s.createContact},
+		{method: "GET", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Show a contact", handle: s.showContact},
+		{method: "PUT", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Update a contact", handle: s.updateContact},
+
+		{method: "GET", pattern: "/api/custom-fields", tag: "custom fields", summary: "List custom field definitions", handle: s.listCustomFields},
+		{method: "POST", pattern: "/api/custom-fields", tag: "custom fields", access: adminOnly, summary: "Define a custom field (admin)", handle: s.createCustomField},
+		{method: "GET", pattern: "/api/custom-fields/{field}", tag: "custom fields", summary: "Show a custom field definition", handle: s.showCustomField},
+		{method: "PUT", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Rename a custom field (admin)", handle: s.updateCustomField},
+		{method: "DELETE", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Delete a custom field definition (admin)", handle: s.deleteCustomField},
+
+		{method: "GET", pattern: "/api/business-hours", tag: "business hours", summary: "Show the workspace's business hours", handle: s.showBusinessHours},
+		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
+
+		{method: "GET", pattern: "/api/tickets", tag: "tickets", summary: "List tickets, newest first", handle: s.listTickets},
+		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message", handle: s.createTicket},
+		{method: "GET", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Show a ticket with its contact and messages", handle: s.showTicket},
+		{method: "PUT", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Update a ticket's subject, status, priority, assignee or custom fields", handle: s.updateTicket},
+		{method: "GET", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "List a ticket's messages and notes", handle: s.listMessages},
+		{method: "POST", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "Add an inbound message, an outbound reply or an internal note", handle: s.createMessage},
+		{method: "POST", pattern: "/api/tickets/{ticket}/tags", tag: "tickets", summary: "Add tags to a ticket", handle: s.addTicketTags},
+		{method: "DELETE", pattern: "/api/tickets/{ticket}/tags/{tag}", tag: "tickets", summary: "Remove a tag from a ticket", handle: s.removeTicketTag},
+		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},
+
+		{method: "GET", pattern: "/api/workflows", tag: "workflows", summary: "List workflows in run order", handle: s.listWorkflows},
+		{method: "POST", pattern: "/api/workflows", tag: "workflows", access: adminOnly, summary: "Create a workflow (admin)", handle: s.createWorkflow},
+		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: s.showWorkflow},
+		{method: "PUT", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Update a workflow (admin); omitted fields stay, conditions/actions/paths given are replaced whole", handle: s.updateWorkflow},
+		{method: "DELETE", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Delete a workflow (admin)", handle: s.deleteWorkflow},
+	}
+	for _, rt := range s.routes {
+		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{Message: "Not found."})
+	})
+}
+
+func (s *Server) wrap(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p principal
+		if !rt.public {
+			var err error
+			if p, err = s.authenticate(r.Context(), r, rt.access); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if err := rt.handle(w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// pathID reads a ULID path parameter; anything else cannot exist, so 404.
+func pathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if !helpdesk.IsID(id) {
+		return "", errNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,133 @@
+// Package api is deskflow's REST API (DESIGN.md §2): bearer-token and
+// workspace authentication, JSON envelopes, 422 validation errors by field
+// path, and one handler file per resource. Handlers translate HTTP to calls
+// on storage and the domain packages; they hold no business rules of their
+// own.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/template"
+	"github.com/deskflow/deskflow/internal/validate"
+	"github.com/deskflow/deskflow/internal/workflow"
+)
+
+// MaxBodyBytes caps request bodies; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// Config configures the API.
+type Config struct {
+	DB     *storage.DB
+	Logger *slog.Logger
+	// CheckURL refuses URLs that outbound requests could never reach; nil
+	// accepts every URL.
+	CheckURL func(raw string) error
+}
+
+// Server serves the API.
+type Server struct {
+	db        *storage.DB
+	log       *slog.Logger
+	workflows *workflow.Validator
+	mux       *http.ServeMux
+	routes    []route
+}
+
+// New builds the API server.
+func New(cfg Config) *Server {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{
+		db:  cfg.DB,
+		log: logger,
+		workflows: &workflow.Validator{
+			Refs:     cfg.DB,
+			Schema:   template.DefaultSchema,
+			CheckURL: cfg.CheckURL,
+		},
+		mux: http.NewServeMux(),
+	}
+	s.registerRoutes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeJSON(rec, http.StatusInternalServerError, errorBody{Message: "Internal server error."})
+			}
+		}
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// httpError is an error with its own status, for request-level problems
+// (bad JSON, wrong content type, forbidden role).
+type httpError struct {
+	status  int
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+func errStatus(status int, message string) error { return &httpError{status: status, message: message} }
+
+var errNotFound = errStatus(http.StatusNotFound, "Not found.")
+
+// fail writes the response for err: user errors by type, anything else 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		he       *httpError
+		conflict *storage.ConflictError
+	)
+	if ve, ok := validate.As(err); ok {
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Message: ve.Message(), Errors: ve.Fields})
+		return
+	}
+	switch {
+	case errors.As(err, &he):
+		writeJSON(w, he.status, errorBody{Message: he.message})
+	case errors.Is(err, storage.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, errorBody{Message: "Not found."})
+	case errors.As(err, &conflict):
+		writeJSON(w, http.StatusConflict, errorBody{Message: conflict.Message})
+	case errors.Is(err, context.Canceled):
+		// The client went away; nothing to answer.
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeJSON(w, http.StatusInternalServerError, errorBody{Message: "Internal server error."})
+	}
+}

@@ -1,0 +1,429 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/validate"
+)
+
+// Limits of ticket text.
+const (
+	maxSubjectLength = 998 // RFC 5322's line limit, so subjects fit a mail header
+	maxBodyLength    = 256 << 10
+)
+
+// ticketView is a ticket as the API shows it: with its contact and, on the
+// single-ticket view, its messages and notes.
+type ticketView struct {
+	helpdesk.Ticket
+	Contact  *helpdesk.Contact  `json:"contact"`
+	Messages []helpdesk.Message `json:"messages,omitempty"`
+}
+
+func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, withMessages bool) (ticketView, error) {
+	v := ticketView{Ticket: t}
+	if t.ContactID != nil {
+		c, err := s.db.GetContact(ctx, ws, *t.ContactID)
+		if err != nil && err != storage.ErrNotFound {
+			return v, err
+		}
+		if err == nil {
+			v.Contact = &c
+		}
+	}
+	if withMessages {
+		msgs, err := s.db.ListMessages(ctx, ws, t.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Messages = msgs
+	}
+	return v, nil
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	tickets, total, err := s.db.ListTickets(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, tickets, page, total)
+}
+
+func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	t, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewTicket(r.Context(), p.WorkspaceID, t, true)
+	if err != nil {
+		return err
+	}
+	return ok(w, v)
+}
+
+func text(obj *validate.Object, key string, required bool, limit int) string {
+	s, ok := obj.String(key, required)
+	if ok && len(s) > limit {
+		obj.Errs.Add(obj.FieldPath(key), "must be at most %d bytes", limit)
+	}
+	return s
+}
+
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	in := storage.NewTicket{Status: helpdesk.StatusOpen, Priority: helpdesk.PriorityMedium}
+	in.Subject = strings.TrimSpace(text(obj, "subject", true, maxSubjectLength))
+	in.Body = text(obj, "body", true, maxBodyLength)
+	if st, ok := obj.String("status", false); ok && obj.OneOf("status", st, helpdesk.Statuses...) {
+		in.Status = st
+	}
+	if pr, ok := obj.String("priority", false); ok && obj.OneOf("priority", pr, helpdesk.Priorities...) {
+		in.Priority = pr
+	}
+	channelKey := "channel_id"
+	if !obj.Has(channelKey) && obj.Has("channel") {
+		channelKey = "channel" // the issue's spelling
+	}
+	if ch, ok := obj.String(channelKey, false); ok {
+		if exists, err := s.db.Exists(ctx, p.WorkspaceID, param.KindChannel, ch); err != nil {
+			return err
+		} else if !exists {
+			errs.Add(channelKey, "no channel with id %q in this workspace", ch)
+		}
+		in.ChannelID = &ch
+	}
+	contact, _ := obj.Object("contact", true)
+	in.ContactEmail, _ = email(contact, "email", true)
+	in.ContactName = strings.TrimSpace(text(contact, "name", false, maxNameLength))
+	contact.RejectUnknown()
+	fields, err := s.readCustomFields(ctx, p.WorkspaceID, obj, false)
+	if err != nil {
+		return err
+	}
+	in.CustomFields = fields
+	obj.RejectUnknown()
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	t, err := s.db.CreateTicket(ctx, p.WorkspaceID, in)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewTicket(ctx, p.WorkspaceID, t, true)
+	if err != nil {
+		return err
+	}
+	return created(w, v)
+}
+
+// readCustomFields checks custom_fields against the workspace's definitions:
+// unknown keys and values of the wrong type are field errors. With
+// allowNull, null removes a value.
+func (s *Server) readCustomFields(ctx context.Context, ws int64, obj *validate.Object, allowNull bool) (map[string]any, error) {
+	cf, given := obj.Object("custom_fields", false)
+	if !given {
+		return nil, nil
+	}
+	defs, err := s.db.CustomFieldsByKey(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for key, value := range cf.Values {
+		cf.Raw(key)
+		path := cf.FieldPath(key)
+		def, known := defs[key]
+		if !known {
+			cf.Errs.Add(path, "is not a custom field of this workspace")
+			continue
+		}
+		if value == nil {
+			if allowNull {
+				out[key] = nil
+			} else {
+				cf.Errs.Add(path, "must not be null")
+			}
+			continue
+		}
+		if msg := checkFieldValue(def.Type, value); msg != "" {
+			cf.Errs.Add(path, "%s", msg)
+			continue
+		}
+		out[key] = value
+	}
+	return out, nil
+}
+
+func checkFieldValue(fieldType string, value any) string {
+	switch fieldType {
+	case helpdesk.FieldNumber:
+		if _, isNumber := value.(json.Number); !isNumber {
+			return "must be a number"
+		}
+	case helpdesk.FieldBoolean:
+		if _, isBool := value.(bool); !isBool {
+			return "must be a boolean"
+		}
+	case helpdesk.FieldDate:
+		s, isString := value.(string)
+		if _, err := time.Parse(time.DateOnly, s); !isString || err != nil {
+			return "must be a date (YYYY-MM-DD)"
+		}
+	default:
+		s, isString := value.(string)
+		if !isString {
+			return "must be a string"
+		}
+		if len(s) > 10_000 {
+			return "must be at most 10000 bytes"
+		}
+	}
+	return ""
+}
+
+func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTicket(ctx, p.WorkspaceID, id); err != nil {
+		return err
+	}
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var (
+		errs validate.Errors
+		ch   storage.TicketChange
+	)
+	obj := validate.NewObject(&errs, "", body)
+	if obj.Has("subject") {
+		subject := strings.TrimSpace(text(obj, "subject", true, maxSubjectLength))
+		ch.Subject = &subject
+	}
+	if st, ok := obj.String("status", false); ok && obj.OneOf("status", st, helpdesk.Statuses...) {
+		ch.Status = &st
+	}
+	if pr, ok := obj.String("priority", false); ok && obj.OneOf("priority", pr, helpdesk.Priorities...) {
+		ch.Priority = &pr
+	}
+	if obj.Has("assignee") {
+		a, err := s.readAssignee(ctx, p.WorkspaceID, obj)
+		if err != nil {
+			return err
+		}
+		ch.Assignee = a
+	}
+	if ch.CustomFields, err = s.readCustomFields(ctx, p.WorkspaceID, obj, true); err != nil {
+		return err
+	}
+	obj.RejectUnknown("id", "created_at", "updated_at", "tags", "contact", "contact_id", "channel_id", "messages")
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	t, err := s.db.UpdateTicket(ctx, p.WorkspaceID, id, ch)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewTicket(ctx, p.WorkspaceID, t, false)
+	if err != nil {
+		return err
+	}
+	return ok(w, v)
+}
+
+// readAssignee reads {"type": "user"|"team"|"ai"|"none", "user_id", "team_id"}.
+func (s *Server) readAssignee(ctx context.Context, ws int64, obj *validate.Object) (*helpdesk.Assignee, error) {
+	ao, given := obj.Object("assignee", true)
+	if !given {
+		return nil, nil
+	}
+	a := &helpdesk.Assignee{}
+	kind, ok := ao.String("type", true)
+	if !ok || !ao.OneOf("type", kind, helpdesk.AssigneeNone, helpdesk.AssigneeUser, helpdesk.AssigneeTeam, helpdesk.AssigneeAI) {
+		return nil, nil
+	}
+	a.Type = kind
+	check := func(key string, k param.Kind, required bool) (*string, error) {
+		id, ok := ao.String(key, required)
+		if !ok {
+			return nil, nil
+		}
+		exists, err := s.db.Exists(ctx, ws, k, id)
+		if err != nil {
+			return nil, err
+		}
+		if !exists {
+			ao.Errs.Add(ao.FieldPath(key), "no %s with id %q in this workspace", k, id)
+		}
+		return &id, nil
+	}
+	var err error
+	switch kind {
+	case helpdesk.AssigneeUser:
+		a.UserID, err = check("user_id", param.KindUser, true)
+	case helpdesk.AssigneeTeam:
+		a.TeamID, err = check("team_id", param.KindTeam, true)
+		if err == nil && ao.Has("user_id") {
+			a.UserID, err = check("user_id", param.KindUser, false)
+		}
+	}
+	ao.RejectUnknown("user_id", "team_id")
+	return a, err
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	msgs, err := s.db.ListMessages(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, msgs)
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	m := helpdesk.Message{TicketID: id}
+	if d, ok := obj.String("direction", true); ok && obj.OneOf("direction", d, helpdesk.DirectionInbound, helpdesk.DirectionOutbound, helpdesk.DirectionNote) {
+		m.Direction = d
+	}
+	m.Body = text(obj, "body", true, maxBodyLength)
+	m.SenderName = strings.TrimSpace(text(obj, "sender_name", false, maxNameLength))
+	if obj.Has("sender_email") {
+		m.SenderEmail, _ = email(obj, "sender_email", false)
+	}
+	obj.RejectUnknown()
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if m.Direction != helpdesk.DirectionInbound {
+		m.AuthorUserID = &p.UserID
+	}
+	m, err = s.db.AddMessage(r.Context(), p.WorkspaceID, m)
+	if err != nil {
+		return err
+	}
+	return created(w, m)
+}
+
+func (s *Server) addTicketTags(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTicket(ctx, p.WorkspaceID, id); err != nil {
+		return err
+	}
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	tags, valid := obj.StringList("tags", true)
+	if valid && len(tags) == 0 {
+		errs.Add("tags", "must not be empty")
+	}
+	obj.RejectUnknown()
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	missing, err := s.db.MissingTags(ctx, p.WorkspaceID, tags)
+	if err != nil {
+		return err
+	}
+	for i, t := range tags {
+		for _, m := range missing {
+			if t == m {
+				errs.Add(validate.Index("tags", i), "no tag with id %q in this workspace", t)
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if _, err := s.db.ChangeTags(ctx, p.WorkspaceID, id, tags, true); err != nil {
+		return err
+	}
+	t, err := s.db.GetTicket(ctx, p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, t)
+}
+
+func (s *Server) removeTicketTag(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	tag, err := pathID(r, "tag")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTag(ctx, p.WorkspaceID, tag); err != nil {
+		return err
+	}
+	if _, err := s.db.ChangeTags(ctx, p.WorkspaceID, id, []string{tag}, false); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (s *Server) listTicketEvents(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	events, err := s.db.ListTicketEvents(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, events)
+}

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"net/http"
+)
+
+func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	wfs, total, err := s.db.ListWorkflows(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, wfs, page, total)
+}
+
+func (s *Server) showWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "workflow")
+	if err != nil {
+		return err
+	}
+	wf, err := s.db.GetWorkflow(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, wf)
+}
+
+func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	wf, err := s.workflows.Create(r.Context(), p.WorkspaceID, body)
+	if err != nil {
+		return err
+	}
+	wf, err = s.db.CreateWorkflow(r.Context(), p.WorkspaceID, wf)
+	if err != nil {
+		return err
+	}
+	return created(w, wf)
+}
+
+func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "workflow")
+	if err != nil {
+		return err
+	}
+	current, err := s.db.GetWorkflow(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	wf, err := s.workflows.Update(r.Context(), p.WorkspaceID, current, body)
+	if err != nil {
+		return err
+	}
+	wf, err = s.db.UpdateWorkflow(r.Context(), p.WorkspaceID, wf)
+	if err != nil {
+		return err
+	}
+	return ok(w, wf)
+}
+
+func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "workflow")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteWorkflow(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}

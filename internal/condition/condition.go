@@ -1,0 +1,112 @@
+// Package condition owns the condition types of seed 003: what each one
+// means, how its parameters are validated at save time, and how it is
+// evaluated against a ticket. Adding a type is one file with its Definition
+// plus one line in registry.go.
+package condition
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/param"
+)
+
+// Facts is what conditions are evaluated against: the ticket and the message
+// that the event concerns (for tag and manual events, the ticket's latest
+// inbound message). Any pointer may be nil: a condition then does not match,
+// it never fails.
+type Facts struct {
+	Ticket         *helpdesk.Ticket
+	Message        *helpdesk.Message
+	Contact        *helpdesk.Contact
+	Channel        *helpdesk.Channel
+	ContactIsNew   bool
+	IsFirstMessage bool
+}
+
+// Definition describes one condition type.
+type Definition struct {
+	Type string
+	// Meaning is the exact semantics, published in the API description.
+	Meaning  string
+	Validate func(p *param.Params)
+	Evaluate func(f *Facts, parameters map[string]any) bool
+}
+
+var registry = map[string]Definition{}
+
+func register(defs ...Definition) {
+	for _, d := range defs {
+		if _, dup := registry[d.Type]; dup {
+			panic(fmt.Sprintf("condition: %s registered twice", d.Type))
+		}
+		registry[d.Type] = d
+	}
+}
+
+// Lookup returns the definition of a condition type.
+func Lookup(conditionType string) (Definition, bool) {
+	d, ok := registry[conditionType]
+	return d, ok
+}
+
+// Types lists the registered condition types, sorted.
+func Types() []string {
+	out := make([]string, 0, len(registry))
+	for t := range registry {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Result is one condition's outcome, recorded in run history.
+type Result struct {
+	Type    string `json:"type"`
+	Matched bool   `json:"matched"`
+}
+
+// Match evaluates conditions with the match type (all or any). No conditions
+// always match.
+func Match(f *Facts, matchType string, conds []Spec) (bool, []Result) {
+	results := make([]Result, len(conds))
+	for i, c := range conds {
+		d, ok := registry[c.Type]
+		results[i] = Result{Type: c.Type, Matched: ok && d.Evaluate(f, c.Parameters)}
+	}
+	if len(conds) == 0 {
+		return true, results
+	}
+	if matchType == "any" {
+		for _, r := range results {
+			if r.Matched {
+				return true, results
+			}
+		}
+		return false, results
+	}
+	for _, r := range results {
+		if !r.Matched {
+			return false, results
+		}
+	}
+	return true, results
+}
+
+// Spec is a condition as stored: its type and parameters.
+type Spec struct {
+	Type       string
+	Parameters map[string]any
+}
+
+// normalize is the comparison form of text: trimmed and case-folded.
+func normalize(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+func stringParam(parameters map[string]any, key string) string {
+	s, _ := parameters[key].(string)
+	return s
+}

@@ -1,0 +1,60 @@
+package condition
+
+import (
+	"slices"
+
+	"github.com/deskflow/deskflow/internal/param"
+)
+
+func hasTag(f *Facts, parameters map[string]any) bool {
+	return f.Ticket != nil && slices.Contains(f.Ticket.TagIDs, stringParam(parameters, "value"))
+}
+
+var (
+	hasTagCondition = Definition{
+		Type:     "has_tag",
+		Meaning:  "The ticket has the tag whose id is `value`.",
+		Validate: func(p *param.Params) { p.Ref("value", param.KindTag, true) },
+		Evaluate: hasTag,
+	}
+	doesNotHaveTag = Definition{
+		Type:     "does_not_have_tag",
+		Meaning:  "The ticket does not have the tag whose id is `value`.",
+		Validate: func(p *param.Params) { p.Ref("value", param.KindTag, true) },
+		Evaluate: func(f *Facts, parameters map[string]any) bool {
+			return f.Ticket != nil && !hasTag(f, parameters)
+		},
+	}
+	channelIs = Definition{
+		Type:     "channel_is",
+		Meaning:  "The ticket came in through the channel whose id is `value`.",
+		Validate: func(p *param.Params) { p.Ref("value", param.KindChannel, true) },
+		Evaluate: func(f *Facts, parameters map[string]any) bool {
+			return f.Channel != nil && f.Channel.ID == stringParam(parameters, "value")
+		},
+	}
+	channelTypeIs = Definition{
+		Type:    "channel_type_is",
+		Meaning: "The ticket's channel is of type `value` (email, chat, sms, api, phone, web).",
+		Validate: func(p *param.Params) {
+			if v, ok := p.String("value", true); ok {
+				p.OneOf("value", v, channelTypes()...)
+			}
+		},
+		Evaluate: func(f *Facts, parameters map[string]any) bool {
+			return f.Channel != nil && f.Channel.Type == stringParam(parameters, "value")
+		},
+	}
+	contactIsNew = Definition{
+		Type:     "contact_is_new",
+		Meaning:  "The ticket's contact was created by this ticket: it has no earlier ticket in the workspace.",
+		Validate: func(p *param.Params) {},
+		Evaluate: func(f *Facts, _ map[string]any) bool { return f.ContactIsNew },
+	}
+	isFirstMessage = Definition{
+		Type:     "is_first_message",
+		Meaning:  "The message that fired the workflow is the ticket's first customer message.",
+		Validate: func(p *param.Params) {},
+		Evaluate: func(f *Facts, _ map[string]any) bool { return f.IsFirstMessage },
+	}
+)

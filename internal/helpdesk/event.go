@@ -1,0 +1,35 @@
+package helpdesk
+
+import "time"
+
+// Event types: each change that a workflow trigger can react to.
+const (
+	EventTicketCreated   = "ticket.created"
+	EventInboundMessage  = "message.inbound"
+	EventOutboundMessage = "message.outbound"
+	EventTagAdded        = "tag.added"
+	EventTagRemoved      = "tag.removed"
+	EventNoReplyDue      = "no_reply.due"
+	EventManualRun       = "manual.run"
+)
+
+// Cause is the causal chain of an event produced by a workflow's action:
+// the workflows that ran, in order, to produce it. Loop prevention reads it.
+type Cause struct {
+	WorkflowIDs []string `json:"workflow_ids"`
+	RunID       string   `json:"run_id,omitempty"`
+}
+
+// Depth is the number of workflow runs that led to the event.
+func (c Cause) Depth() int { return len(c.WorkflowIDs) }
+
+// Event is a stored change, written in the same transaction as the change.
+type Event struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	TicketID  string    `json:"ticket_id"`
+	MessageID *string   `json:"message_id,omitempty"`
+	TagID     *string   `json:"tag_id,omitempty"`
+	Cause     Cause     `json:"cause"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -1,0 +1,185 @@
+// Package helpdesk holds the helpdesk objects that workflows act on —
+// workspaces, users, tags, teams, contacts, channels, custom fields, tickets,
+// messages — and the events their changes emit. It is pure data and rules:
+// no storage, no HTTP.
+package helpdesk
+
+import (
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// NewID returns a new ULID string, the id of every object but workspaces and
+// connectors.
+func NewID() string { return ulid.Make().String() }
+
+// IsID reports whether s is a well-formed ULID, so that malformed ids can be
+// answered 404 without a query.
+func IsID(s string) bool {
+	_, err := ulid.ParseStrict(s)
+	return err == nil
+}
+
+// Roles of a workspace member.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// Roles lists the valid roles.
+var Roles = []string{RoleAdmin, RoleAgent}
+
+// Workspace is a tenant: every other object belongs to exactly one.
+type Workspace struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// User is a person (or integration) that acts through an API token.
+type User struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Tag labels tickets.
+type Tag struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Team groups agents; tickets can be assigned to a team.
+type Team struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Contact is a customer who writes in.
+type Contact struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	IsVIP     bool      `json:"is_vip"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Channel types.
+const (
+	ChannelEmail = "email"
+	ChannelChat  = "chat"
+	ChannelSMS   = "sms"
+	ChannelAPI   = "api"
+	ChannelPhone = "phone"
+	ChannelWeb   = "web"
+)
+
+// ChannelTypes lists the valid channel types.
+var ChannelTypes = []string{ChannelEmail, ChannelChat, ChannelSMS, ChannelAPI, ChannelPhone, ChannelWeb}
+
+// Channel is where tickets come in.
+type Channel struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Custom field types.
+const (
+	FieldText    = "text"
+	FieldNumber  = "number"
+	FieldBoolean = "boolean"
+	FieldDate    = "date"
+)
+
+// FieldTypes lists the valid custom field types.
+var FieldTypes = []string{FieldText, FieldNumber, FieldBoolean, FieldDate}
+
+// CustomField defines a per-ticket field such as order_number.
+type CustomField struct {
+	ID        string    `json:"id"`
+	Key       string    `json:"key"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Ticket statuses (DESIGN.md §3).
+const (
+	StatusOpen    = "open"
+	StatusPending = "pending"
+	StatusSolved  = "solved"
+	StatusClosed  = "closed"
+	StatusSpam    = "spam"
+)
+
+// Statuses lists the valid ticket statuses.
+var Statuses = []string{StatusOpen, StatusPending, StatusSolved, StatusClosed, StatusSpam}
+
+// Ticket priorities.
+const (
+	PriorityLow    = "low"
+	PriorityMedium = "medium"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
+)
+
+// Priorities lists the valid priorities.
+var Priorities = []string{PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent}
+
+// Assignee kinds.
+const (
+	AssigneeNone = "none"
+	AssigneeUser = "user"
+	AssigneeTeam = "team"
+	AssigneeAI   = "ai"
+)
+
+// Assignee says who works a ticket: nobody, a user, a team, or the AI.
+type Assignee struct {
+	Type   string  `json:"type"`
+	UserID *string `json:"user_id"`
+	TeamID *string `json:"team_id"`
+}
+
+// Ticket is a customer conversation.
+type Ticket struct {
+	ID           string         `json:"id"`
+	Subject      string         `json:"subject"`
+	Status       string         `json:"status"`
+	Priority     string         `json:"priority"`
+	ChannelID    *string        `json:"channel_id"`
+	ContactID    *string        `json:"contact_id"`
+	Assignee     Assignee       `json:"assignee"`
+	TagIDs       []string       `json:"tags"`
+	CustomFields map[string]any `json:"custom_fields"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// Message directions.
+const (
+	DirectionInbound  = "inbound"  // from the customer
+	DirectionOutbound = "outbound" // a reply to the customer
+	DirectionNote     = "note"     // internal note for agents
+)
+
+// Message is one entry of a ticket's conversation.
+type Message struct {
+	ID            string    `json:"id"`
+	TicketID      string    `json:"ticket_id"`
+	Direction     string    `json:"direction"`
+	Body          string    `json:"body"`
+	SenderName    string    `json:"sender_name"`
+	SenderEmail   string    `json:"sender_email"`
+	AuthorUserID  *string   `json:"author_user_id"`
+	WorkflowRunID *string   `json:"workflow_run_id"`
+	CreatedAt     time.Time `json:"created_at"`
+}

@@ -1,0 +1,235 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/validate"
+)
+
+// Tags, teams, channels and custom field definitions: the small per-workspace
+// objects that workflows refer to by id.
+
+func scanTag(r row) (helpdesk.Tag, error) {
+	var (
+		t       helpdesk.Tag
+		created int64
+	)
+	err := r.Scan(&t.ID, &t.Name, &created)
+	t.CreatedAt = fromMicros(created)
+	return t, err
+}
+
+// ListTags lists the workspace's tags by name.
+func (db *DB) ListTags(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Tag, int, error) {
+	return list(ctx, db, page, scanTag, `SELECT COUNT(*) FROM tags WHERE workspace_id = ?`,
+		`SELECT id, name, created_at FROM tags WHERE workspace_id = ? ORDER BY lower(name), id LIMIT ? OFFSET ?`, workspaceID)
+}
+
+// GetTag loads one tag.
+func (db *DB) GetTag(ctx context.Context, workspaceID int64, id string) (helpdesk.Tag, error) {
+	return get(ctx, db, scanTag, "tag", id, `SELECT id, name, created_at FROM tags WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// CreateTag creates a tag; a name already used (case-insensitively) is a
+// validation error.
+func (db *DB) CreateTag(ctx context.Context, workspaceID int64, name string) (helpdesk.Tag, error) {
+	t := helpdesk.Tag{ID: helpdesk.NewID(), Name: name, CreatedAt: db.Now()}
+	_, err := db.b.writer().exec(ctx, `INSERT INTO tags (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, t.ID, workspaceID, name, micros(t.CreatedAt))
+	return t, db.nameTaken(err, "create tag")
+}
+
+// RenameTag changes a tag's name.
+func (db *DB) RenameTag(ctx context.Context, workspaceID int64, id, name string) (helpdesk.Tag, error) {
+	err := execOne(ctx, db.b.writer(), "tag", id, `UPDATE tags SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
+	if err := db.nameTaken(err, "rename tag"); err != nil {
+		return helpdesk.Tag{}, err
+	}
+	return db.GetTag(ctx, workspaceID, id)
+}
+
+// DeleteTag deletes a tag (and removes it from tickets) unless a workflow
+// refers to it.
+func (db *DB) DeleteTag(ctx context.Context, workspaceID int64, id string) error {
+	return db.deleteUnused(ctx, workspaceID, "tags", "tag", id)
+}
+
+func scanTeam(r row) (helpdesk.Team, error) {
+	var (
+		t       helpdesk.Team
+		created int64
+	)
+	err := r.Scan(&t.ID, &t.Name, &created)
+	t.CreatedAt = fromMicros(created)
+	return t, err
+}
+
+// ListTeams lists the workspace's teams by name.
+func (db *DB) ListTeams(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Team, int, error) {
+	return list(ctx, db, page, scanTeam, `SELECT COUNT(*) FROM teams WHERE workspace_id = ?`,
+		`SELECT id, name, created_at FROM teams WHERE workspace_id = ? ORDER BY lower(name), id LIMIT ? OFFSET ?`, workspaceID)
+}
+
+// GetTeam loads one team.
+func (db *DB) GetTeam(ctx context.Context, workspaceID int64, id string) (helpdesk.Team, error) {
+	return get(ctx, db, scanTeam, "team", id, `SELECT id, name, created_at FROM teams WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// CreateTeam creates a team with a unique name.
+func (db *DB) CreateTeam(ctx context.Context, workspaceID int64, name string) (helpdesk.Team, error) {
+	t := helpdesk.Team{ID: helpdesk.NewID(), Name: name, CreatedAt: db.Now()}
+	_, err := db.b.writer().exec(ctx, `INSERT INTO teams (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, t.ID, workspaceID, name, micros(t.CreatedAt))
+	return t, db.nameTaken(err, "create team")
+}
+
+// RenameTeam changes a team's name.
+func (db *DB) RenameTeam(ctx context.Context, workspaceID int64, id, name string) (helpdesk.Team, error) {
+	err := execOne(ctx, db.b.writer(), "team", id, `UPDATE teams SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
+	if err := db.nameTaken(err, "rename team"); err != nil {
+		return helpdesk.Team{}, err
+	}
+	return db.GetTeam(ctx, workspaceID, id)
+}
+
+// DeleteTeam deletes a team unless a workflow refers to it.
+func (db *DB) DeleteTeam(ctx context.Context, workspaceID int64, id string) error {
+	return db.deleteUnused(ctx, workspaceID, "teams", "team", id)
+}
+
+func scanChannel(r row) (helpdesk.Channel, error) {
+	var (
+		c       helpdesk.Channel
+		created int64
+	)
+	err := r.Scan(&c.ID, &c.Name, &c.Type, &created)
+	c.CreatedAt = fromMicros(created)
+	return c, err
+}
+
+// ListChannels lists the workspace's channels.
+func (db *DB) ListChannels(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Channel, int, error) {
+	return list(ctx, db, page, scanChannel, `SELECT COUNT(*) FROM channels WHERE workspace_id = ?`,
+		`SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? ORDER BY id LIMIT ? OFFSET ?`, workspaceID)
+}
+
+// GetChannel loads one channel.
+func (db *DB) GetChannel(ctx context.Context, workspaceID int64, id string) (helpdesk.Channel, error) {
+	return get(ctx, db, scanChannel, "channel", id, `SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// SaveChannel creates (empty id) or updates a channel.
+func (db *DB) SaveChannel(ctx context.Context, workspaceID int64, c helpdesk.Channel) (helpdesk.Channel, error) {
+	if c.ID == "" {
+		c.ID, c.CreatedAt = helpdesk.NewID(), db.Now()
+		_, err := db.b.writer().exec(ctx, `INSERT INTO channels (id, workspace_id, name, type, created_at) VALUES (?, ?, ?, ?, ?)`, c.ID, workspaceID, c.Name, c.Type, micros(c.CreatedAt))
+		if err != nil {
+			return c, fmt.Errorf("create channel: %w", err)
+		}
+		return c, nil
+	}
+	if err := execOne(ctx, db.b.writer(), "channel", c.ID, `UPDATE channels SET name = ?, type = ? WHERE workspace_id = ? AND id = ?`, c.Name, c.Type, workspaceID, c.ID); err != nil {
+		return c, err
+	}
+	return db.GetChannel(ctx, workspaceID, c.ID)
+}
+
+// DeleteChannel deletes a channel unless a workflow refers to it.
+func (db *DB) DeleteChannel(ctx context.Context, workspaceID int64, id string) error {
+	return db.deleteUnused(ctx, workspaceID, "channels", "channel", id)
+}
+
+func scanCustomField(r row) (helpdesk.CustomField, error) {
+	var (
+		f       helpdesk.CustomField
+		created int64
+	)
+	err := r.Scan(&f.ID, &f.Key, &f.Name, &f.Type, &created)
+	f.CreatedAt = fromMicros(created)
+	return f, err
+}
+
+const customFieldColumns = `id, key, name, type, created_at`
+
+// ListCustomFields lists the workspace's custom field definitions by key.
+func (db *DB) ListCustomFields(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.CustomField, int, error) {
+	return list(ctx, db, page, scanCustomField, `SELECT COUNT(*) FROM custom_fields WHERE workspace_id = ?`,
+		`SELECT `+customFieldColumns+` FROM custom_fields WHERE workspace_id = ? ORDER BY key LIMIT ? OFFSET ?`, workspaceID)
+}
+
+// CustomFieldsByKey returns every custom field definition keyed by key.
+func (db *DB) CustomFieldsByKey(ctx context.Context, workspaceID int64) (map[string]helpdesk.CustomField, error) {
+	fields, err := queryAll(ctx, db.b.reader(), scanCustomField, `SELECT `+customFieldColumns+` FROM custom_fields WHERE workspace_id = ?`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("load custom fields: %w", err)
+	}
+	out := make(map[string]helpdesk.CustomField, len(fields))
+	for _, f := range fields {
+		out[f.Key] = f
+	}
+	return out, nil
+}
+
+// GetCustomField loads one custom field definition.
+func (db *DB) GetCustomField(ctx context.Context, workspaceID int64, id string) (helpdesk.CustomField, error) {
+	return get(ctx, db, scanCustomField, "custom field", id, `SELECT `+customFieldColumns+` FROM custom_fields WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// CreateCustomField creates a definition; its key must be unique.
+func (db *DB) CreateCustomField(ctx context.Context, workspaceID int64, f helpdesk.CustomField) (helpdesk.CustomField, error) {
+	f.ID, f.CreatedAt = helpdesk.NewID(), db.Now()
+	_, err := db.b.writer().exec(ctx, `INSERT INTO custom_fields (id, workspace_id, key, name, type, created_at) VALUES (?, ?, ?, ?, ?, ?)`, f.ID, workspaceID, f.Key, f.Name, f.Type, micros(f.CreatedAt))
+	if err != nil && db.b.isUniqueViolation(err) {
+		return f, validate.Field("key", "has already been taken")
+	}
+	if err != nil {
+		return f, fmt.Errorf("create custom field: %w", err)
+	}
+	return f, nil
+}
+
+// RenameCustomField changes the display name (key and type are fixed once
+// tickets use them).
+func (db *DB) RenameCustomField(ctx context.Context, workspaceID int64, id, name string) (helpdesk.CustomField, error) {
+	if err := execOne(ctx, db.b.writer(), "custom field", id, `UPDATE custom_fields SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id); err != nil {
+		return helpdesk.CustomField{}, err
+	}
+	return db.GetCustomField(ctx, workspaceID, id)
+}
+
+// DeleteCustomField deletes a definition; values already on tickets stay.
+func (db *DB) DeleteCustomField(ctx context.Context, workspaceID int64, id string) error {
+	return execOne(ctx, db.b.writer(), "custom field", id, `DELETE FROM custom_fields WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+func (db *DB) nameTaken(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if db.b.isUniqueViolation(err) {
+		return validate.Field("name", "has already been taken")
+	}
+	if err == ErrNotFound {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// deleteUnused deletes a row of table unless a workflow of the workspace
+// mentions its id. Ids are ULIDs, so a text search of the stored
+// definitions is exact.
+func (db *DB) deleteUnused(ctx context.Context, workspaceID int64, table, kind, id string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		pattern := `%"` + id + `"%`
+		var name string
+		err := tx.q.queryRow(ctx, `SELECT name FROM workflows WHERE workspace_id = ? AND (trigger_parameters LIKE ? OR conditions LIKE ? OR actions LIKE ? OR paths LIKE ?) ORDER BY id LIMIT 1`,
+			workspaceID, pattern, pattern, pattern, pattern).Scan(&name)
+		switch {
+		case err == nil:
+			return &ConflictError{Message: fmt.Sprintf("the %s is used by workflow %q; change the workflow first", kind, name)}
+		case !db.b.isNoRows(err):
+			return fmt.Errorf("check %s %s use: %w", kind, id, err)
+		}
+		return execOne(ctx, tx.q, kind, id, `DELETE FROM `+table+` WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	})
+}

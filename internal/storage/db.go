@@ -1,0 +1,156 @@
+// Package storage persists every deskflow object in SQLite (embedded
+// default, one writer connection plus a reader pool, WAL) or PostgreSQL
+// (pgx pool), behind one set of queries. Every method takes the workspace id
+// and every query is scoped by it. Changes that emit events write the event
+// in the same transaction.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrNotFound means the object does not exist in the workspace.
+var ErrNotFound = errors.New("not found")
+
+// ConflictError is a user error: the change clashes with existing data (a
+// duplicate name, an object still in use). The API answers it with 409.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+
+// Backend names.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// rows is the part of sql.Rows and pgx.Rows that the queries use.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// row is one result row.
+type row interface {
+	Scan(dest ...any) error
+}
+
+// querier runs statements written with ? placeholders on either back end.
+type querier interface {
+	exec(ctx context.Context, query string, args ...any) (int64, error)
+	query(ctx context.Context, query string, args ...any) (rows, error)
+	queryRow(ctx context.Context, query string, args ...any) row
+}
+
+// backend is one database engine.
+type backend interface {
+	name() string
+	reader() querier
+	writer() querier
+	inTx(ctx context.Context, fn func(q querier, raw any) error) error
+	isUniqueViolation(err error) bool
+	isNoRows(err error) bool
+	close() error
+}
+
+// DB is the store.
+type DB struct {
+	b         backend
+	now       func() time.Time
+	eventHook EventHook
+}
+
+// Open connects to url: "postgres://…" (or "postgresql://…"), "sqlite:PATH",
+// or a plain file path (SQLite).
+func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		b   backend
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		b, err = openPostgres(ctx, url)
+	default:
+		path := strings.TrimPrefix(url, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, fmt.Errorf("open database: empty SQLite path")
+		}
+		b, err = openSQLite(ctx, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &DB{b: b, now: time.Now}, nil
+}
+
+// SetClock replaces the clock used for timestamps (tests inject one).
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Now is the store's clock, truncated to microseconds as stored.
+func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// Backend reports "sqlite" or "postgres".
+func (db *DB) Backend() string { return db.b.name() }
+
+// Close releases the connections.
+func (db *DB) Close() error { return db.b.close() }
+
+// Tx is a transaction: the queries of several changes that land together,
+// plus the driver's own transaction for the job queue to enqueue into.
+type Tx struct {
+	db  *DB
+	q   querier
+	raw any
+}
+
+// Driver returns the driver transaction (*sql.Tx for SQLite, pgx.Tx for
+// PostgreSQL), so that the job queue can enqueue in the same transaction.
+func (tx *Tx) Driver() any { return tx.raw }
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.b.inTx(ctx, func(q querier, raw any) error {
+		return fn(&Tx{db: db, q: q, raw: raw})
+	})
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullableMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// placeholders returns "?, ?, ?" for n arguments.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// Handle returns the writer handle of the back end, *sql.DB for SQLite or
+// *pgxpool.Pool for PostgreSQL, for the job queue's driver.
+func (db *DB) Handle() any {
+	switch b := db.b.(type) {
+	case *sqliteBackend:
+		return b.write
+	case *postgresBackend:
+		return b.pool
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+)
+
+// EventHook is called for every event inside the transaction that stores
+// it, so that the engine can enqueue its processing atomically with the
+// change.
+type EventHook func(ctx context.Context, tx *Tx, workspaceID int64, ev helpdesk.Event) error
+
+// SetEventHook installs the hook; nil stores events only.
+func (db *DB) SetEventHook(h EventHook) { db.eventHook = h }
+
+func (tx *Tx) emit(ctx context.Context, workspaceID int64, ev helpdesk.Event) (helpdesk.Event, error) {
+	ev.ID = helpdesk.NewID()
+	ev.CreatedAt = tx.db.Now()
+	cause, err := json.Marshal(ev.Cause)
+	if err != nil {
+		return ev, fmt.Errorf("encode event cause: %w", err)
+	}
+	_, err = tx.q.exec(ctx, `INSERT INTO events (id, workspace_id, type, ticket_id, message_id, tag_id, cause, depth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, workspaceID, ev.Type, ev.TicketID, ev.MessageID, ev.TagID, string(cause), ev.Cause.Depth(), micros(ev.CreatedAt))
+	if err != nil {
+		return ev, fmt.Errorf("store event %s: %w", ev.Type, err)
+	}
+	if tx.db.eventHook != nil {
+		if err := tx.db.eventHook(ctx, tx, workspaceID, ev); err != nil {
+			return ev, fmt.Errorf("event hook %s: %w", ev.Type, err)
+		}
+	}
+	return ev, nil
+}
+
+func scanEvent(r row) (helpdesk.Event, error) {
+	var (
+		ev           helpdesk.Event
+		message, tag nullString
+		cause        string
+		created      int64
+	)
+	err := r.Scan(&ev.ID, &ev.Type, &ev.TicketID, &message, &tag, &cause, &created)
+	if err != nil {
+		return ev, err
+	}
+	ev.MessageID, ev.TagID, ev.CreatedAt = message.ptr(), tag.ptr(), fromMicros(created)
+	if err := json.Unmarshal([]byte(cause), &ev.Cause); err != nil {
+		return ev, fmt.Errorf("decode cause of event %s: %w", ev.ID, err)
+	}
+	return ev, nil
+}
+
+// ListTicketEvents lists a ticket's events, oldest first.
+func (db *DB) ListTicketEvents(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Event, error) {
+	return queryAll(ctx, db.b.reader(), scanEvent,
+		`SELECT id, type, ticket_id, message_id, tag_id, cause, created_at FROM events WHERE workspace_id = ? AND ticket_id = ? ORDER BY id`, workspaceID, ticketID)
+}
+
+// GetEvent loads one event.
+func (db *DB) GetEvent(ctx context.Context, workspaceID int64, id string) (helpdesk.Event, error) {
+	return get(ctx, db, scanEvent, "event", id,
+		`SELECT id, type, ticket_id, message_id, tag_id, cause, created_at FROM events WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}

@@ -1,0 +1,278 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+)
+
+// NewTicket is a ticket to create with its first inbound message.
+type NewTicket struct {
+	Subject      string
+	Body         string
+	Status       string
+	Priority     string
+	ChannelID    *string
+	ContactEmail string
+	ContactName  string
+	CustomFields map[string]any
+}
+
+const ticketColumns = `id, subject, status, priority, channel_id, contact_id, assignee_type, assignee_user_id, assignee_team_id, custom_fields, created_at, updated_at`
+
+func scanTicket(r row) (helpdesk.Ticket, error) {
+	var (
+		t                        helpdesk.Ticket
+		channel, contact         nullString
+		assigneeUser, assigneeTm nullString
+		fields                   string
+		created, updated         int64
+	)
+	err := r.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &channel, &contact, &t.Assignee.Type, &assigneeUser, &assigneeTm, &fields, &created, &updated)
+	if err != nil {
+		return t, err
+	}
+	t.ChannelID, t.ContactID = channel.ptr(), contact.ptr()
+	t.Assignee.UserID, t.Assignee.TeamID = assigneeUser.ptr(), assigneeTm.ptr()
+	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
+	t.CustomFields = map[string]any{}
+	if err := json.Unmarshal([]byte(fields), &t.CustomFields); err != nil {
+		return t, fmt.Errorf("decode custom fields of ticket %s: %w", t.ID, err)
+	}
+	t.TagIDs = []string{}
+	return t, nil
+}
+
+// CreateTicket stores a ticket, its contact (found by email or created) and
+// its first inbound message, and emits ticket.created and message.inbound,
+// all in one transaction.
+func (db *DB) CreateTicket(ctx context.Context, workspaceID int64, in NewTicket) (helpdesk.Ticket, error) {
+	var t helpdesk.Ticket
+	err := db.InTx(ctx, func(tx *Tx) error {
+		contact, _, err := tx.contactByEmail(ctx, workspaceID, in.ContactEmail, in.ContactName)
+		if err != nil {
+			return err
+		}
+		fields, err := json.Marshal(nonNilMap(in.CustomFields))
+		if err != nil {
+			return fmt.Errorf("encode custom fields: %w", err)
+		}
+		now := db.Now()
+		t = helpdesk.Ticket{
+			ID: helpdesk.NewID(), Subject: in.Subject, Status: in.Status, Priority: in.Priority,
+			ChannelID: in.ChannelID, ContactID: &contact.ID, Assignee: helpdesk.Assignee{Type: helpdesk.AssigneeNone},
+			TagIDs: []string{}, CustomFields: nonNilMap(in.CustomFields), CreatedAt: now, UpdatedAt: now,
+		}
+		_, err = tx.q.exec(ctx, `INSERT INTO tickets (id, workspace_id, subject, status, priority, channel_id, contact_id, assignee_type, custom_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, workspaceID, t.Subject, t.Status, t.Priority, nullable(t.ChannelID), contact.ID, t.Assignee.Type, string(fields), micros(now), micros(now))
+		if err != nil {
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+		msg, err := tx.insertMessage(ctx, workspaceID, helpdesk.Message{
+			TicketID: t.ID, Direction: helpdesk.DirectionInbound, Body: in.Body, SenderName: contact.Name, SenderEmail: contact.Email,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTicketCreated, TicketID: t.ID, MessageID: &msg.ID}); err != nil {
+			return err
+		}
+		_, err = tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventInboundMessage, TicketID: t.ID, MessageID: &msg.ID})
+		return err
+	})
+	if err != nil {
+		return t, fmt.Errorf("create ticket: %w", err)
+	}
+	return t, nil
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// GetTicket loads a ticket with its tags.
+func (db *DB) GetTicket(ctx context.Context, workspaceID int64, id string) (helpdesk.Ticket, error) {
+	return db.getTicket(ctx, db.b.reader(), workspaceID, id)
+}
+
+// Ticket loads a ticket with its tags inside the transaction.
+func (tx *Tx) Ticket(ctx context.Context, workspaceID int64, id string) (helpdesk.Ticket, error) {
+	return tx.db.getTicket(ctx, tx.q, workspaceID, id)
+}
+
+func (db *DB) getTicket(ctx context.Context, q querier, workspaceID int64, id string) (helpdesk.Ticket, error) {
+	t, err := getWith(ctx, db, q, scanTicket, "ticket", id, `SELECT `+ticketColumns+` FROM tickets WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	if err != nil {
+		return t, err
+	}
+	tags, err := queryAll(ctx, q, scanString, `SELECT tag_id FROM ticket_tags WHERE ticket_id = ? ORDER BY created_at, tag_id`, id)
+	if err != nil {
+		return t, fmt.Errorf("load tags of ticket %s: %w", id, err)
+	}
+	t.TagIDs = tags
+	return t, nil
+}
+
+func scanString(r row) (string, error) {
+	var s string
+	err := r.Scan(&s)
+	return s, err
+}
+
+// ListTickets lists tickets, newest first, with their tags.
+func (db *DB) ListTickets(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Ticket, int, error) {
+	tickets, total, err := list(ctx, db, page, scanTicket, `SELECT COUNT(*) FROM tickets WHERE workspace_id = ?`,
+		`SELECT `+ticketColumns+` FROM tickets WHERE workspace_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, workspaceID)
+	if err != nil || len(tickets) == 0 {
+		return tickets, total, err
+	}
+	ids := make([]any, len(tickets))
+	index := make(map[string]int, len(tickets))
+	for i, t := range tickets {
+		ids[i] = t.ID
+		index[t.ID] = i
+	}
+	r, err := db.b.reader().query(ctx, `SELECT ticket_id, tag_id FROM ticket_tags WHERE ticket_id IN (`+placeholders(len(ids))+`) ORDER BY created_at, tag_id`, ids...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load ticket tags: %w", err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var ticketID, tagID string
+		if err := r.Scan(&ticketID, &tagID); err != nil {
+			return nil, 0, fmt.Errorf("scan ticket tag: %w", err)
+		}
+		tickets[index[ticketID]].TagIDs = append(tickets[index[ticketID]].TagIDs, tagID)
+	}
+	return tickets, total, r.Err()
+}
+
+// TicketChange is an update of a ticket's fields; nil fields stay.
+type TicketChange struct {
+	Subject      *string
+	Status       *string
+	Priority     *string
+	Assignee     *helpdesk.Assignee
+	CustomFields map[string]any // merged into the existing values; a nil value removes the key
+}
+
+// UpdateTicket applies a change.
+func (db *DB) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch TicketChange) (helpdesk.Ticket, error) {
+	var t helpdesk.Ticket
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		t, err = tx.UpdateTicket(ctx, workspaceID, id, ch)
+		return err
+	})
+	return t, err
+}
+
+// UpdateTicket applies a change inside the transaction.
+func (tx *Tx) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch TicketChange) (helpdesk.Ticket, error) {
+	t, err := tx.Ticket(ctx, workspaceID, id)
+	if err != nil {
+		return t, err
+	}
+	if ch.Subject != nil {
+		t.Subject = *ch.Subject
+	}
+	if ch.Status != nil {
+		t.Status = *ch.Status
+	}
+	if ch.Priority != nil {
+		t.Priority = *ch.Priority
+	}
+	if ch.Assignee != nil {
+		t.Assignee = *ch.Assignee
+	}
+	for k, v := range ch.CustomFields {
+		if v == nil {
+			delete(t.CustomFields, k)
+		} else {
+			t.CustomFields[k] = v
+		}
+	}
+	fields, err := json.Marshal(t.CustomFields)
+	if err != nil {
+		return t, fmt.Errorf("encode custom fields: %w", err)
+	}
+	t.UpdatedAt = tx.db.Now()
+	err = execOne(ctx, tx.q, "ticket", id, `UPDATE tickets SET subject = ?, status = ?, priority = ?, assignee_type = ?, assignee_user_id = ?, assignee_team_id = ?, custom_fields = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+		t.Subject, t.Status, t.Priority, t.Assignee.Type, nullable(t.Assignee.UserID), nullable(t.Assignee.TeamID), string(fields), micros(t.UpdatedAt), workspaceID, id)
+	return t, err
+}
+
+// AddTags adds tags to a ticket and emits tag.added for each tag that was
+// not on it yet; it returns the ids actually added.
+func (tx *Tx) AddTags(ctx context.Context, workspaceID int64, ticketID string, tagIDs []string, cause helpdesk.Cause) ([]string, error) {
+	added := []string{}
+	for _, tagID := range tagIDs {
+		n, err := tx.q.exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag_id, workspace_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (ticket_id, tag_id) DO NOTHING`,
+			ticketID, tagID, workspaceID, micros(tx.db.Now()))
+		if err != nil {
+			return nil, fmt.Errorf("add tag %s to ticket %s: %w", tagID, ticketID, err)
+		}
+		if n == 0 {
+			continue
+		}
+		added = append(added, tagID)
+		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagAdded, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
+			return nil, err
+		}
+	}
+	return added, tx.touch(ctx, workspaceID, ticketID, len(added) > 0)
+}
+
+// RemoveTags removes tags from a ticket and emits tag.removed for each tag
+// that was on it; it returns the ids actually removed.
+func (tx *Tx) RemoveTags(ctx context.Context, workspaceID int64, ticketID string, tagIDs []string, cause helpdesk.Cause) ([]string, error) {
+	removed := []string{}
+	for _, tagID := range tagIDs {
+		n, err := tx.q.exec(ctx, `DELETE FROM ticket_tags WHERE workspace_id = ? AND ticket_id = ? AND tag_id = ?`, workspaceID, ticketID, tagID)
+		if err != nil {
+			return nil, fmt.Errorf("remove tag %s from ticket %s: %w", tagID, ticketID, err)
+		}
+		if n == 0 {
+			continue
+		}
+		removed = append(removed, tagID)
+		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagRemoved, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
+			return nil, err
+		}
+	}
+	return removed, tx.touch(ctx, workspaceID, ticketID, len(removed) > 0)
+}
+
+func (tx *Tx) touch(ctx context.Context, workspaceID int64, ticketID string, changed bool) error {
+	if !changed {
+		return nil
+	}
+	_, err := tx.q.exec(ctx, `UPDATE tickets SET updated_at = ? WHERE workspace_id = ? AND id = ?`, micros(tx.db.Now()), workspaceID, ticketID)
+	if err != nil {
+		return fmt.Errorf("touch ticket %s: %w", ticketID, err)
+	}
+	return nil
+}
+
+// ChangeTags runs AddTags or RemoveTags in a transaction of its own.
+func (db *DB) ChangeTags(ctx context.Context, workspaceID int64, ticketID string, tagIDs []string, add bool) ([]string, error) {
+	var changed []string
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Ticket(ctx, workspaceID, ticketID); err != nil {
+			return err
+		}
+		var err error
+		if add {
+			changed, err = tx.AddTags(ctx, workspaceID, ticketID, tagIDs, helpdesk.Cause{})
+		} else {
+			changed, err = tx.RemoveTags(ctx, workspaceID, ticketID, tagIDs, helpdesk.Cause{})
+		}
+		return err
+	})
+	return changed, err
+}
