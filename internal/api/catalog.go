@@ -109,6 +109,9 @@ func (s *Server) updateTag(w http.ResponseWriter, r *http.Request, p principal) 
 	if err != nil {
 		return err
 	}
+	if _, err := s.db.GetTag(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
 	name, err := readName(w, r)
 	if err != nil {
 		return err
@@ -170,6 +173,9 @@ func (s *Server) showTeam(w http.ResponseWriter, r *http.Request, p principal) e
 func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "team")
 	if err != nil {
+		return err
+	}
+	if _, err := s.db.GetTeam(r.Context(), p.WorkspaceID, id); err != nil {
 		return err
 	}
 	name, err := readName(w, r)

@@ -43,7 +43,7 @@ func (e *Error) Message() string {
 	if len(paths) == 0 {
 		return "The given data was invalid."
 	}
-	first := e.Fields[paths[0]][0]
+	first := paths[0] + " " + e.Fields[paths[0]][0]
 	if len(paths) == 1 && len(e.Fields[paths[0]]) == 1 {
 		return first
 	}

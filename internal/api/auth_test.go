@@ -1,0 +1,170 @@
+package api_test
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// objectsOf creates one object of every kind in workspace ws (as token) and
+// returns their ids by path parameter name.
+func (e *env) objectsOf(token string, ws int64) map[string]string {
+	e.t.Helper()
+	mk := func(path string, body any) string {
+		r := e.call("POST", path, token, ws, body)
+		if r.Status != http.StatusCreated {
+			e.t.Fatalf("POST %s: %d %s", path, r.Status, r.Raw)
+		}
+		return r.data()["id"].(string)
+	}
+	ids := map[string]string{
+		"tag":     mk("/api/tags", map[string]any{"name": "vip"}),
+		"team":    mk("/api/teams", map[string]any{"name": "Billing"}),
+		"channel": mk("/api/channels", map[string]any{"name": "Support email", "type": "email"}),
+		"contact": mk("/api/contacts", map[string]any{"email": "ann@example.com", "name": "Ann"}),
+		"field":   mk("/api/custom-fields", map[string]any{"key": "order_number", "name": "Order number"}),
+	}
+	ids["ticket"] = mk("/api/tickets", map[string]any{"subject": "Help", "body": "Hi", "contact": map[string]any{"email": "bob@example.com"}})
+	ids["workflow"] = mk("/api/workflows", map[string]any{"name": "W", "trigger_type": "on_new_ticket", "actions": []any{map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{ids["tag"]}}}}})
+	me := e.call("GET", "/api/me", token, ws, nil)
+	ids["user"] = me.data()["id"].(string)
+	return ids
+}
+
+type documentedRoute struct{ method, path string }
+
+// documentedRoutes reads every route from the served OpenAPI description.
+func (e *env) documentedRoutes() []documentedRoute {
+	e.t.Helper()
+	doc := e.must(http.StatusOK, e.call("GET", "/api/openapi.json", "", 0, nil))
+	if doc.Body["openapi"] != "3.1.0" {
+		e.t.Fatalf("openapi version %v", doc.Body["openapi"])
+	}
+	var out []documentedRoute
+	for path, item := range doc.Body["paths"].(map[string]any) {
+		for method := range item.(map[string]any) {
+			out = append(out, documentedRoute{strings.ToUpper(method), path})
+		}
+	}
+	slices.SortFunc(out, func(a, b documentedRoute) int { return strings.Compare(a.path+a.method, b.path+b.method) })
+	if len(out) < 40 {
+		e.t.Fatalf("only %d routes documented", len(out))
+	}
+	return out
+}
+
+var param = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func TestAuthentication(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			name   string
+			header map[string]string
+			want   int
+		}{
+			{"no token", map[string]string{"X-Workspace-Id": itoa(e.wsA)}, 401},
+			{"not bearer", map[string]string{"Authorization": "Basic " + e.adminA, "X-Workspace-Id": itoa(e.wsA)}, 401},
+			{"unknown token", map[string]string{"Authorization": "Bearer dfk_" + strings.Repeat("x", 43), "X-Workspace-Id": itoa(e.wsA)}, 401},
+			{"malformed token", map[string]string{"Authorization": "Bearer nope", "X-Workspace-Id": itoa(e.wsA)}, 401},
+			{"no workspace", map[string]string{"Authorization": "Bearer " + e.adminA}, 403},
+			{"bad workspace", map[string]string{"Authorization": "Bearer " + e.adminA, "X-Workspace-Id": "abc"}, 403},
+			{"other workspace", map[string]string{"Authorization": "Bearer " + e.adminA, "X-Workspace-Id": itoa(e.wsB)}, 403},
+			{"unknown workspace", map[string]string{"Authorization": "Bearer " + e.adminA, "X-Workspace-Id": "999999"}, 403},
+			{"member", map[string]string{"Authorization": "Bearer " + e.agentA, "X-Workspace-Id": itoa(e.wsA)}, 200},
+		}
+		for _, c := range cases {
+			req, _ := http.NewRequest("GET", e.srv.URL+"/api/workflows", nil)
+			for k, v := range c.header {
+				req.Header.Set(k, v)
+			}
+			r := e.send(req)
+			if r.Status != c.want {
+				t.Errorf("%s: status %d, want %d (%s)", c.name, r.Status, c.want, r.Raw)
+			}
+			if r.Status >= 400 && r.Body["message"] == "" {
+				t.Errorf("%s: no message", c.name)
+			}
+		}
+	})
+}
+
+// TestEveryRouteChecksTheWorkspace: a token of workspace A sent with
+// X-Workspace-Id of B gets 403 on every route, and B's object ids used in A
+// get 404 on every route that takes an id; A's lists never show B's objects.
+func TestEveryRouteChecksTheWorkspace(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		idsB := e.objectsOf(e.adminB, e.wsB)
+		e.objectsOf(e.adminA, e.wsA)
+		for _, rt := range e.documentedRoutes() {
+			if rt.path == "/api/openapi.json" {
+				continue
+			}
+			path := param.ReplaceAllStringFunc(rt.path, func(m string) string { return idsB[m[1:len(m)-1]] })
+			var body any
+			if rt.method == "POST" || rt.method == "PUT" {
+				body = map[string]any{}
+			}
+			if r := e.call(rt.method, path, e.adminA, e.wsB, body); r.Status != http.StatusForbidden {
+				t.Errorf("%s %s with A's token in B: %d, want 403", rt.method, rt.path, r.Status)
+			}
+			if !strings.Contains(rt.path, "{") {
+				continue
+			}
+			if r := e.call(rt.method, path, e.adminA, e.wsA, body); r.Status != http.StatusNotFound {
+				t.Errorf("%s %s with B's ids in A: %d, want 404 (%s)", rt.method, rt.path, r.Status, r.Raw)
+			}
+		}
+		for _, list := range []string{"/api/tags", "/api/teams", "/api/channels", "/api/contacts", "/api/custom-fields", "/api/tickets", "/api/workflows", "/api/users"} {
+			r := e.must(200, e.asAdmin("GET", list, nil))
+			for _, item := range r.list() {
+				id := item.(map[string]any)["id"]
+				for _, b := range idsB {
+					if id == b {
+						t.Errorf("%s in A shows B's object %s", list, b)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestAgentRole: agents read everything and work tickets, but workflow and
+// configuration writes need an admin.
+func TestAgentRole(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ids := e.objectsOf(e.adminA, e.wsA)
+		wf := "/api/workflows/" + ids["workflow"]
+		forbidden := []struct{ method, path string }{
+			{"POST", "/api/workflows"},
+			{"PUT", wf},
+			{"DELETE", wf},
+			{"PUT", "/api/business-hours"},
+			{"POST", "/api/teams"},
+			{"POST", "/api/channels"},
+			{"POST", "/api/custom-fields"},
+			{"PUT", "/api/tags/" + ids["tag"]},
+			{"DELETE", "/api/tags/" + ids["tag"]},
+		}
+		for _, f := range forbidden {
+			var body any
+			if f.method != "DELETE" {
+				body = map[string]any{"name": "x", "trigger_type": "manual"}
+			}
+			if r := e.call(f.method, f.path, e.agentA, e.wsA, body); r.Status != http.StatusForbidden {
+				t.Errorf("agent %s %s: %d, want 403", f.method, f.path, r.Status)
+			}
+		}
+		if r := e.call("GET", wf, e.agentA, e.wsA, nil); r.Status != 200 {
+			t.Errorf("agent reads workflow: %d", r.Status)
+		}
+		if r := e.call("POST", "/api/tickets/"+ids["ticket"]+"/messages", e.agentA, e.wsA, map[string]any{"direction": "outbound", "body": "On it"}); r.Status != 201 {
+			t.Errorf("agent replies: %d %s", r.Status, r.Raw)
+		}
+		// The workflow is untouched by the refused writes.
+		if r := e.must(200, e.asAdmin("GET", wf, nil)); r.data()["name"] != "W" {
+			t.Errorf("workflow changed: %v", r.data()["name"])
+		}
+	})
+}

@@ -1,0 +1,325 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The two curl examples of seed 003, byte for byte (TEAM_ULID replaced by a
+// real team's id, as the seed intends).
+const seedSpamExample = `{
+    "name": "Auto-close spam",
+    "trigger_type": "on_new_ticket",
+    "condition_match_type": "any",
+    "conditions": [
+      { "type": "subject_contains", "parameters": { "value": "unsubscribe" } }
+    ],
+    "actions": [
+      { "type": "set_status", "parameters": { "status": "spam" } }
+    ]
+  }`
+
+const seedNoReplyExample = `{
+    "name": "Escalate waiting tickets",
+    "trigger_type": "on_no_reply",
+    "trigger_parameters": {
+      "value": 4,
+      "unit": "hours",
+      "only_business_hours": true
+    },
+    "condition_match_type": "all",
+    "actions": [
+      { "type": "assign_ticket", "parameters": { "assign_type": "team", "team": "TEAM_ULID", "user": null } }
+    ]
+  }`
+
+func TestSeedExamples(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		spam := e.must(201, e.asAdmin("POST", "/api/workflows", seedSpamExample)).data()
+		want := map[string]any{
+			"name": "Auto-close spam", "trigger_type": "on_new_ticket", "condition_match_type": "any", "is_enabled": true,
+			"description": "", "trigger_parameters": map[string]any{},
+			"conditions": []any{map[string]any{"type": "subject_contains", "parameters": map[string]any{"value": "unsubscribe"}}},
+			"actions":    []any{map[string]any{"type": "set_status", "parameters": map[string]any{"status": "spam"}}},
+		}
+		for k, v := range want {
+			if !reflect.DeepEqual(spam[k], v) {
+				t.Errorf("%s = %#v, want %#v", k, spam[k], v)
+			}
+		}
+		team := e.create("/api/teams", map[string]any{"name": "Tier 2"})
+		noReply := e.must(201, e.asAdmin("POST", "/api/workflows", strings.Replace(seedNoReplyExample, "TEAM_ULID", team, 1))).data()
+		if got := noReply["trigger_parameters"]; !reflect.DeepEqual(got, map[string]any{"value": 4.0, "unit": "hours", "only_business_hours": true}) {
+			t.Errorf("trigger_parameters = %v", got)
+		}
+		action := noReply["actions"].([]any)[0].(map[string]any)
+		if action["type"] != "assign_ticket" || action["parameters"].(map[string]any)["team"] != team {
+			t.Errorf("action = %v", action)
+		}
+		// The seed's placeholder itself is not a team of the workspace.
+		r := e.must(422, e.asAdmin("POST", "/api/workflows", seedNoReplyExample))
+		if _, ok := r.fieldErrors()["actions.0.parameters.team"]; !ok {
+			t.Errorf("placeholder team accepted: %s", r.Raw)
+		}
+		// Show returns nested conditions and actions; list has both.
+		shown := e.must(200, e.asAdmin("GET", "/api/workflows/"+spam["id"].(string), nil)).data()
+		if !reflect.DeepEqual(shown["conditions"], spam["conditions"]) || !reflect.DeepEqual(shown["actions"], spam["actions"]) {
+			t.Errorf("show differs from create: %v", shown)
+		}
+		list := e.must(200, e.asAdmin("GET", "/api/workflows", nil))
+		if len(list.list()) != 2 || list.Body["meta"].(map[string]any)["total"] != 2.0 {
+			t.Errorf("list = %s", list.Raw)
+		}
+	})
+}
+
+func TestWorkflowUpdateAndDelete(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tag := e.create("/api/tags", map[string]any{"name": "refund"})
+		id := e.create("/api/workflows", map[string]any{
+			"name": "Refunds", "description": "d", "trigger_type": "on_tag_added",
+			"trigger_parameters": map[string]any{"tags": []any{tag}},
+			"conditions":         []any{map[string]any{"type": "has_tag", "parameters": map[string]any{"value": tag}}},
+			"actions": []any{
+				map[string]any{"type": "add_internal_note", "label": "Note it", "parameters": map[string]any{"content": "Refund for {{customer.name}}"}},
+				map[string]any{"type": "set_priority", "parameters": map[string]any{"priority": "high"}},
+			},
+		})
+		path := "/api/workflows/" + id
+		before := e.must(200, e.asAdmin("GET", path, nil)).data()
+
+		// Omitted fields stay.
+		after := e.must(200, e.asAdmin("PUT", path, map[string]any{"name": "Refund requests", "is_enabled": false})).data()
+		for _, k := range []string{"description", "trigger_type", "trigger_parameters", "conditions", "actions", "created_at"} {
+			if !reflect.DeepEqual(after[k], before[k]) {
+				t.Errorf("%s changed: %v -> %v", k, before[k], after[k])
+			}
+		}
+		if after["name"] != "Refund requests" || after["is_enabled"] != false {
+			t.Errorf("update not applied: %v", after)
+		}
+		// Given arrays replace whole.
+		after = e.must(200, e.asAdmin("PUT", path, map[string]any{"actions": []any{map[string]any{"type": "set_status", "parameters": map[string]any{"status": "pending"}}}})).data()
+		if acts := after["actions"].([]any); len(acts) != 1 || acts[0].(map[string]any)["type"] != "set_status" {
+			t.Errorf("actions not replaced: %v", after["actions"])
+		}
+		if !reflect.DeepEqual(after["conditions"], before["conditions"]) {
+			t.Errorf("conditions changed by an actions-only update")
+		}
+		after = e.must(200, e.asAdmin("PUT", path, map[string]any{"conditions": []any{}})).data()
+		if len(after["conditions"].([]any)) != 0 {
+			t.Errorf("conditions not emptied")
+		}
+		// Changing the trigger drops the old trigger's parameters.
+		after = e.must(200, e.asAdmin("PUT", path, map[string]any{"trigger_type": "manual"})).data()
+		if !reflect.DeepEqual(after["trigger_parameters"], map[string]any{}) {
+			t.Errorf("trigger_parameters = %v", after["trigger_parameters"])
+		}
+		// A bad update changes nothing.
+		current := e.must(200, e.asAdmin("GET", path, nil)).Raw
+		e.must(422, e.asAdmin("PUT", path, map[string]any{"name": "ok", "actions": []any{map[string]any{"type": "nope"}}}))
+		if again := e.must(200, e.asAdmin("GET", path, nil)).Raw; again != current {
+			t.Errorf("a refused update changed the workflow:\n%s\n%s", current, again)
+		}
+		// A GET body can be PUT back as is.
+		var shown map[string]any
+		_ = json.Unmarshal([]byte(current), &shown)
+		e.must(200, e.asAdmin("PUT", path, shown["data"]))
+
+		// Tags used by a workflow cannot be deleted; unused ones can.
+		e.must(200, e.asAdmin("PUT", path, map[string]any{"trigger_type": "on_tag_added", "trigger_parameters": map[string]any{"tags": []any{tag}}}))
+		if r := e.asAdmin("DELETE", "/api/tags/"+tag, nil); r.Status != http.StatusConflict {
+			t.Errorf("delete used tag: %d %s", r.Status, r.Raw)
+		}
+		e.must(204, e.asAdmin("DELETE", path, nil))
+		e.must(404, e.asAdmin("GET", path, nil))
+		e.must(404, e.asAdmin("DELETE", path, nil))
+		e.must(204, e.asAdmin("DELETE", "/api/tags/"+tag, nil))
+	})
+}
+
+// TestWorkflowValidation: every rule answers 422 naming the bad field, and
+// nothing is saved.
+func TestWorkflowValidation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tag := e.create("/api/tags", map[string]any{"name": "t"})
+		otherTag := e.must(201, e.call("POST", "/api/tags", e.adminB, e.wsB, map[string]any{"name": "t"})).data()["id"].(string)
+		otherTeam := e.must(201, e.call("POST", "/api/teams", e.adminB, e.wsB, map[string]any{"name": "b"})).data()["id"].(string)
+		ok := func(extra map[string]any) map[string]any {
+			w := map[string]any{"name": "W", "trigger_type": "on_new_ticket"}
+			for k, v := range extra {
+				w[k] = v
+			}
+			return w
+		}
+		act := func(typ string, params map[string]any) map[string]any {
+			return ok(map[string]any{"actions": []any{map[string]any{"type": typ, "parameters": params}}})
+		}
+		cond := func(typ string, params any) map[string]any {
+			return ok(map[string]any{"conditions": []any{map[string]any{"type": typ, "parameters": params}}})
+		}
+		noReply := func(tp any) map[string]any {
+			return ok(map[string]any{"trigger_type": "on_no_reply", "trigger_parameters": tp})
+		}
+		cases := []struct {
+			name string
+			body map[string]any
+			path string
+		}{
+			{"missing name", map[string]any{"trigger_type": "manual"}, "name"},
+			{"blank name", ok(map[string]any{"name": "  "}), "name"},
+			{"name not a string", ok(map[string]any{"name": 5}), "name"},
+			{"missing trigger", map[string]any{"name": "W"}, "trigger_type"},
+			{"unknown trigger", ok(map[string]any{"trigger_type": "on_birthday"}), "trigger_type"},
+			{"on_no_reply without parameters", ok(map[string]any{"trigger_type": "on_no_reply"}), "trigger_parameters"},
+			{"on_no_reply without value", noReply(map[string]any{"unit": "hours"}), "trigger_parameters.value"},
+			{"bad unit", noReply(map[string]any{"value": 4, "unit": "weeks"}), "trigger_parameters.unit"},
+			{"zero value", noReply(map[string]any{"value": 0}), "trigger_parameters.value"},
+			{"negative value", noReply(map[string]any{"value": -2, "unit": "minutes"}), "trigger_parameters.value"},
+			{"fractional value", noReply(map[string]any{"value": 1.5}), "trigger_parameters.value"},
+			{"value as string", noReply(map[string]any{"value": "4"}), "trigger_parameters.value"},
+			{"31 days", noReply(map[string]any{"value": 31, "unit": "days"}), "trigger_parameters.value"},
+			{"721 hours", noReply(map[string]any{"value": 721}), "trigger_parameters.value"},
+			{"43201 minutes", noReply(map[string]any{"value": 43201, "unit": "minutes"}), "trigger_parameters.value"},
+			{"only_business_hours not bool", noReply(map[string]any{"value": 1, "only_business_hours": "yes"}), "trigger_parameters.only_business_hours"},
+			{"unknown trigger parameter", noReply(map[string]any{"value": 1, "tags": []any{}}), "trigger_parameters.tags"},
+			{"parameters on on_new_ticket", ok(map[string]any{"trigger_parameters": map[string]any{"value": 1}}), "trigger_parameters.value"},
+			{"tag scope of other workspace", ok(map[string]any{"trigger_type": "on_tag_added", "trigger_parameters": map[string]any{"tags": []any{otherTag}}}), "trigger_parameters.tags.0"},
+			{"tag scope not a list", ok(map[string]any{"trigger_type": "on_tag_removed", "trigger_parameters": map[string]any{"tags": tag}}), "trigger_parameters.tags"},
+			{"bad match type", ok(map[string]any{"condition_match_type": "most"}), "condition_match_type"},
+			{"is_enabled not bool", ok(map[string]any{"is_enabled": "true"}), "is_enabled"},
+			{"conditions not array", ok(map[string]any{"conditions": map[string]any{}}), "conditions"},
+			{"condition not object", ok(map[string]any{"conditions": []any{"subject_contains"}}), "conditions.0"},
+			{"condition without type", ok(map[string]any{"conditions": []any{map[string]any{"parameters": map[string]any{}}}}), "conditions.0.type"},
+			{"unknown condition", cond("subject_matches", map[string]any{"value": "x"}), "conditions.0.type"},
+			{"condition missing value", cond("subject_contains", map[string]any{}), "conditions.0.parameters.value"},
+			{"condition value not string", cond("body_contains", map[string]any{"value": 3}), "conditions.0.parameters.value"},
+			{"condition parameters not object", cond("subject_equals", "x"), "conditions.0.parameters"},
+			{"condition unknown parameter", cond("is_first_message", map[string]any{"value": true}), "conditions.0.parameters.value"},
+			{"has_tag unknown tag", cond("has_tag", map[string]any{"value": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}), "conditions.0.parameters.value"},
+			{"does_not_have_tag other workspace", cond("does_not_have_tag", map[string]any{"value": otherTag}), "conditions.0.parameters.value"},
+			{"channel_is unknown", cond("channel_is", map[string]any{"value": "nope"}), "conditions.0.parameters.value"},
+			{"channel_type_is bad", cond("channel_type_is", map[string]any{"value": "pigeon"}), "conditions.0.parameters.value"},
+			{"unknown action", act("launch_rocket", map[string]any{}), "actions.0.type"},
+			{"action without type", ok(map[string]any{"actions": []any{map[string]any{}}}), "actions.0.type"},
+			{"set_status missing", act("set_status", map[string]any{}), "actions.0.parameters.status"},
+			{"set_status bad", act("set_status", map[string]any{"status": "done"}), "actions.0.parameters.status"},
+			{"set_priority bad", act("set_priority", map[string]any{"priority": 3}), "actions.0.parameters.priority"},
+			{"assign_to unknown user", act("assign_to", map[string]any{"assignee": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}), "actions.0.parameters.assignee"},
+			{"assign_ticket bad type", act("assign_ticket", map[string]any{"assign_type": "group"}), "actions.0.parameters.assign_type"},
+			{"assign_ticket team missing", act("assign_ticket", map[string]any{"assign_type": "team", "user": nil}), "actions.0.parameters.team"},
+			{"assign_ticket team of other workspace", act("assign_ticket", map[string]any{"assign_type": "team", "team": otherTeam}), "actions.0.parameters.team"},
+			{"add_tags empty", act("add_tags", map[string]any{"tags": []any{}}), "actions.0.parameters.tags"},
+			{"add_tags unknown", act("add_tags", map[string]any{"tags": []any{tag, "01ARZ3NDEKTSV4RRFFQ69G5FAV"}}), "actions.0.parameters.tags.1"},
+			{"remove_tags not strings", act("remove_tags", map[string]any{"tags": []any{1}}), "actions.0.parameters.tags.0"},
+			{"note malformed template", act("add_internal_note", map[string]any{"content": "Hi {{customer.name"}), "actions.0.parameters.content"},
+			{"note unknown root", act("add_internal_note", map[string]any{"content": "{{agent.name}}"}), "actions.0.parameters.content"},
+			{"reply missing content", act("send_reply", map[string]any{"includeSignature": true}), "actions.0.parameters.content"},
+			{"reply signature not bool", act("send_reply", map[string]any{"content": "x", "includeSignature": "yes"}), "actions.0.parameters.includeSignature"},
+			{"email bad address", act("send_email", map[string]any{"to": "not-an-address", "subject": "s", "content": "c"}), "actions.0.parameters.to"},
+			{"email missing subject", act("send_email", map[string]any{"to": "a@example.com", "content": "c"}), "actions.0.parameters.subject"},
+			{"slack unknown connector", act("send_slack_message", map[string]any{"connectorId": "8a3c2f9e-7a51-4d8e-9e0f-3f6b1c2d4e5f", "channel": "#x", "message": "m"}), "actions.0.parameters.connectorId"},
+			{"slack missing message", act("send_slack_message", map[string]any{"connectorId": "8a3c2f9e-7a51-4d8e-9e0f-3f6b1c2d4e5f", "channel": "#x"}), "actions.0.parameters.message"},
+			{"teams missing channel", act("send_teams_message", map[string]any{"connectorId": "c", "teamId": "t", "message": "m"}), "actions.0.parameters.channelId"},
+			{"webhook missing url", act("send_webhook", map[string]any{"method": "POST"}), "actions.0.parameters.url"},
+			{"webhook bad method", act("send_webhook", map[string]any{"url": "https://api.example.com/x", "method": "FETCH"}), "actions.0.parameters.method"},
+			{"webhook headers not object", act("send_webhook", map[string]any{"url": "https://api.example.com/x", "headers": "x"}), "actions.0.parameters.headers"},
+			{"webhook bad body template", act("send_webhook", map[string]any{"url": "https://api.example.com/x", "body": `{"id": "{{ticket.idd}}"}`}), "actions.0.parameters.body"},
+			{"ai missing prompt", act("generate_ai_response", map[string]any{"saveAs": "x"}), "actions.0.parameters.promptTemplate"},
+			{"ai temperature", act("generate_ai_response", map[string]any{"promptTemplate": "p", "temperature": 3}), "actions.0.parameters.temperature"},
+			{"ai maxTokens", act("generate_ai_response", map[string]any{"promptTemplate": "p", "maxTokens": 0}), "actions.0.parameters.maxTokens"},
+			{"classify minConfidence", act("classify_ticket", map[string]any{"minConfidence": 1.5}), "actions.0.parameters.minConfidence"},
+			{"classify categories", act("classify_ticket", map[string]any{"categories": "billing"}), "actions.0.parameters.categories"},
+			{"connector action missing id", act("execute_connector_action", map[string]any{"connectorId": "c"}), "actions.0.parameters.actionId"},
+			{"bad saveAs", act("generate_ai_response", map[string]any{"promptTemplate": "p", "saveAs": "my summary"}), "actions.0.parameters.saveAs"},
+			{"timeout zero", act("set_status", map[string]any{"status": "open", "timeout": 0}), "actions.0.parameters.timeout"},
+			{"timeout not number", act("set_status", map[string]any{"status": "open", "timeout": "30s"}), "actions.0.parameters.timeout"},
+			{"requireApproval not bool", act("set_status", map[string]any{"status": "open", "requireApproval": 1}), "actions.0.parameters.requireApproval"},
+			{"unknown action parameter", act("set_status", map[string]any{"status": "open", "colour": "red"}), "actions.0.parameters.colour"},
+			{"unknown field", ok(map[string]any{"triggers": "x"}), "triggers"},
+			{"path without name", ok(map[string]any{"paths": []any{map[string]any{"actions": []any{map[string]any{"type": "set_status", "parameters": map[string]any{"status": "open"}}}}}}), "paths.0.name"},
+			{"path without actions", ok(map[string]any{"paths": []any{map[string]any{"name": "p"}}}), "paths.0.actions"},
+			{"path bad condition", ok(map[string]any{"paths": []any{map[string]any{"name": "p", "conditions": []any{map[string]any{"type": "x"}}, "actions": []any{map[string]any{"type": "set_status", "parameters": map[string]any{"status": "open"}}}}}}), "paths.0.conditions.0.type"},
+			{"path bad match", ok(map[string]any{"paths": []any{map[string]any{"name": "p", "condition_match_type": "some", "actions": []any{map[string]any{"type": "set_status", "parameters": map[string]any{"status": "open"}}}}}}), "paths.0.condition_match_type"},
+			{"label too long", ok(map[string]any{"actions": []any{map[string]any{"type": "set_status", "label": strings.Repeat("x", 300), "parameters": map[string]any{"status": "open"}}}}), "actions.0.label"},
+			{"both spellings", ok(map[string]any{"actions": []any{map[string]any{"type": "set_status", "actionType": "set_status", "config": map[string]any{"status": "open"}}}}), "actions.0"},
+		}
+		for _, c := range cases {
+			r := e.asAdmin("POST", "/api/workflows", c.body)
+			if r.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s: status %d, want 422 (%s)", c.name, r.Status, r.Raw)
+				continue
+			}
+			if _, found := r.fieldErrors()[c.path]; !found {
+				t.Errorf("%s: no error at %q: %s", c.name, c.path, r.Raw)
+			}
+			if msg, _ := r.Body["message"].(string); msg == "" {
+				t.Errorf("%s: no message", c.name)
+			}
+		}
+		// Several errors are all named at once.
+		r := e.must(422, e.asAdmin("POST", "/api/workflows", map[string]any{"trigger_type": "x", "conditions": []any{map[string]any{"type": "y"}}}))
+		for _, p := range []string{"name", "trigger_type", "conditions.0.type"} {
+			if _, found := r.fieldErrors()[p]; !found {
+				t.Errorf("combined: no error at %s: %s", p, r.Raw)
+			}
+		}
+		if total := e.must(200, e.asAdmin("GET", "/api/workflows", nil)).Body["meta"].(map[string]any)["total"]; total != 0.0 {
+			t.Errorf("refused workflows were saved: total %v", total)
+		}
+	})
+}
+
+// TestWorkflowsAsCodeSpelling: seed 000's actionType/config spelling means
+// the same as type/parameters.
+func TestWorkflowsAsCodeSpelling(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		w := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{
+			"name": "Summarize", "trigger_type": "manual",
+			"actions": []any{
+				map[string]any{"actionType": "generate_ai_response", "config": map[string]any{"promptTemplate": "Summarize: {{ticket.subject}}", "saveAs": "summary"}},
+				map[string]any{"actionType": "add_internal_note", "config": map[string]any{"content": "{{variables.summary}}", "timeout": 5000}},
+			},
+		})).data()
+		acts := w["actions"].([]any)
+		first := acts[0].(map[string]any)
+		if first["type"] != "generate_ai_response" || first["parameters"].(map[string]any)["saveAs"] != "summary" {
+			t.Errorf("actions = %v", acts)
+		}
+	})
+}
+
+// TestEveryActionTypeIsAccepted saves one valid action of each type named in
+// the seeds.
+func TestEveryActionTypeIsAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tag := e.create("/api/tags", map[string]any{"name": "t"})
+		team := e.create("/api/teams", map[string]any{"name": "T"})
+		user := e.must(200, e.asAdmin("GET", "/api/me", nil)).data()["id"].(string)
+		actions := []any{
+			map[string]any{"type": "set_status", "parameters": map[string]any{"status": "solved"}},
+			map[string]any{"type": "set_priority", "parameters": map[string]any{"priority": "urgent"}},
+			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": user}},
+			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": "ai"}},
+			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": "unassigned"}},
+			map[string]any{"type": "assign_ticket", "parameters": map[string]any{"assign_type": "user", "user": user, "team": nil}},
+			map[string]any{"type": "assign_ticket", "parameters": map[string]any{"assign_type": "team", "team": team}},
+			map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{tag}}},
+			map[string]any{"type": "remove_tags", "parameters": map[string]any{"tags": []any{tag}}},
+			map[string]any{"type": "add_internal_note", "label": "Note", "parameters": map[string]any{"content": "VIP: {{customer.isVip}} order {{customFields.order_number | default: \"none\"}}"}},
+			map[string]any{"type": "send_reply", "parameters": map[string]any{"content": "Hi {{customer.name}}, your request has been received.", "includeSignature": true}},
+			map[string]any{"type": "send_email", "parameters": map[string]any{"to": []any{"ops@example.com", "{{customer.email}}"}, "cc": "lead@example.com", "subject": "Re: {{ticket.subject}}", "content": "{{message.body}}"}},
+			map[string]any{"type": "send_webhook", "parameters": map[string]any{"url": "https://api.example.com/notify", "method": "POST", "headers": map[string]any{"X-Ticket": "{{ticket.id}}"}, "body": `{"ticketId": "{{ticket.id}}"}`}},
+			map[string]any{"type": "generate_ai_response", "parameters": map[string]any{"promptTemplate": "Summarize: {{ticket.subject}}", "saveAs": "summary", "maxTokens": 200, "temperature": 0.2}},
+			map[string]any{"type": "classify_ticket", "parameters": map[string]any{"categories": []any{"billing", "bug"}, "applyTags": true, "minConfidence": 0.6, "saveAs": "triage"}},
+			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "{{variables.summary}} / {{variables.triage.category}}", "requireApproval": true, "timeout": 1000}},
+		}
+		w := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "All", "trigger_type": "on_inbound_message", "actions": actions})).data()
+		if n := len(w["actions"].([]any)); n != len(actions) {
+			t.Errorf("%d actions saved, want %d", n, len(actions))
+		}
+	})
+}
