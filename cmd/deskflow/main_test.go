@@ -1,0 +1,203 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/storage/storagetest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deskflow-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "deskflow")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("build deskflow: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run executes the binary and returns stdout, stderr and the exit code.
+func run(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestCommands(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := b.URL(t)
+			if _, stderr, code := run(t, nil, "migrate", "--database-url", url); code != 0 {
+				t.Fatalf("migrate: %d %s", code, stderr)
+			}
+			// Migrating twice is a no-op.
+			if _, stderr, code := run(t, nil, "migrate", "--database-url", url); code != 0 {
+				t.Fatalf("migrate again: %d %s", code, stderr)
+			}
+			out, stderr, code := run(t, []string{"DESKFLOW_DATABASE_URL=" + url}, "workspace", "create", "--name", "Acme")
+			if code != 0 {
+				t.Fatalf("workspace create: %d %s", code, stderr)
+			}
+			id, err := strconv.Atoi(strings.TrimSpace(out))
+			if err != nil || id < 1 || out != strconv.Itoa(id)+"\n" {
+				t.Fatalf("workspace create printed %q", out)
+			}
+			out, stderr, code = run(t, nil, "token", "create", "--workspace", strconv.Itoa(id), "--role", "agent", "--name", "Sam", "--database-url", url)
+			if code != 0 || !regexp.MustCompile(`^dfk_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+				t.Fatalf("token create: %d %q %s", code, out, stderr)
+			}
+			if _, stderr, code := run(t, nil, "token", "create", "--workspace", "999", "--role", "admin", "--database-url", url); code != 1 || !strings.Contains(stderr, "workspace 999 does not exist") {
+				t.Errorf("token for unknown workspace: %d %s", code, stderr)
+			}
+			if _, _, code := run(t, nil, "token", "create", "--workspace", "1", "--role", "owner", "--database-url", url); code != 2 {
+				t.Errorf("bad role: exit %d, want 2", code)
+			}
+		})
+	}
+	if _, stderr, code := run(t, nil, "fly"); code != 2 || !strings.Contains(stderr, "usage") {
+		t.Errorf("unknown command: %d %s", code, stderr)
+	}
+}
+
+// TestServe starts the real binary on a fresh database: it prints the
+// admin token once, answers the seed's first curl example, and stops
+// cleanly on SIGTERM.
+func TestServe(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := b.URL(t)
+			s := startServe(t, url)
+			token := s.waitToken(t)
+			body := `{"name": "Auto-close spam", "trigger_type": "on_new_ticket", "condition_match_type": "any",
+			  "conditions": [{ "type": "subject_contains", "parameters": { "value": "unsubscribe" } }],
+			  "actions": [{ "type": "set_status", "parameters": { "status": "spam" } }]}`
+			req, _ := http.NewRequest("POST", "http://"+s.addr+"/api/workflows", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("X-Workspace-Id", "1")
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 201 {
+				t.Fatalf("seed example: %d", res.StatusCode)
+			}
+			if code, _ := s.stop(); code != 0 {
+				t.Fatalf("serve exited %d after SIGTERM", code)
+			}
+			// A second start on the same database prints nothing on stdout.
+			again := startServe(t, url)
+			if code, out := again.stop(); code != 0 || out != "" {
+				t.Errorf("second start: exit %d, stdout %q", code, out)
+			}
+		})
+	}
+}
+
+type served struct {
+	addr  string
+	lines chan string
+	cmd   *exec.Cmd
+	done  chan struct{}
+	out   []string
+}
+
+// startServe runs `deskflow serve` on a free port, with the database URL
+// from the environment, and waits until it listens.
+func startServe(t *testing.T, url string) *served {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "DESKFLOW_DATABASE_URL="+url)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, lines: make(chan string, 16), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	addrRe := regexp.MustCompile(`deskflow listening" addr=(\S+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
+			s.addr = m[1]
+			break
+		}
+	}
+	if s.addr == "" {
+		t.Fatalf("serve did not report its address")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return s
+}
+
+// waitToken reads stdout until the token line.
+func (s *served) waitToken(t *testing.T) string {
+	t.Helper()
+	for line := range s.lines {
+		s.out = append(s.out, line)
+		if strings.HasPrefix(line, "dfk_") {
+			return line
+		}
+	}
+	t.Fatalf("no token on stdout: %q", s.out)
+	return ""
+}
+
+// stop sends SIGTERM and returns the exit code and the rest of stdout.
+func (s *served) stop() (int, string) {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	var rest []string
+	for line := range s.lines {
+		rest = append(rest, line)
+	}
+	<-s.done
+	err := s.cmd.Wait()
+	out := strings.Join(rest, "\n")
+	if exit, ok := err.(*exec.ExitError); ok {
+		return exit.ExitCode(), out
+	}
+	if err != nil {
+		return -1, out
+	}
+	return 0, out
+}
