@@ -236,7 +236,6 @@ func TestAddBusinessDaysKeepsClockTime(t *testing.T) {
 // America/New_York and a zone on each side of UTC where the local date is
 // not the UTC date.
 func TestDaylightSaving(t *testing.T) {
-	type rng struct{ start, end string }
 	// nightOpen: open 01:00–05:00 on Sundays and 09:00–17:00 Monday to
 	// Friday: the Sunday interval spans the change in every zone tested.
 	nightOpen := func(zone string) *Calendar {

@@ -594,7 +594,8 @@ func TestClientConfiguration(t *testing.T) {
 	if tr.Proxy != nil {
 		t.Error("Proxy is set")
 	}
-	if tr.DialContext == nil || tr.DialTLSContext != nil || tr.Dial != nil || tr.DialTLS != nil { // the deprecated hooks must stay unset too
+	//lint:ignore SA1019 the deprecated hooks must stay unset too, or they would bypass the checks
+	if tr.DialContext == nil || tr.DialTLSContext != nil || tr.Dial != nil || tr.DialTLS != nil {
 		t.Error("dial hooks: want only DialContext")
 	}
 	if tr.TLSHandshakeTimeout != 10*time.Second || tr.ResponseHeaderTimeout != DefaultTimeout ||

@@ -128,13 +128,6 @@ func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
-func nullableMicros(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
 // placeholders returns "?, ?, ?" for n arguments.
 func placeholders(n int) string {
 	if n <= 0 {
