@@ -149,7 +149,7 @@ func TestTicketsMessagesTagsAndEvents(t *testing.T) {
 		e.create("/api/custom-fields", map[string]any{"key": "amount", "name": "Amount", "type": "number"})
 		r := e.must(201, e.asAdmin("POST", "/api/tickets", map[string]any{
 			"subject": "Refund please", "body": "Order 1234 arrived broken", "channel_id": ch,
-			"contact": map[string]any{"email": "ann@example.com", "name": "Ann"},
+			"contact":       map[string]any{"email": "ann@example.com", "name": "Ann"},
 			"custom_fields": map[string]any{"order_number": "1234", "amount": 12.5},
 		}))
 		tk := r.data()
