@@ -19,17 +19,20 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/app"
+	"github.com/deskflow/deskflow/internal/outbound"
 )
 
 const usage = `usage:
-  deskflow serve [--addr 127.0.0.1:8080] [--database-url URL]
+  deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
 
-DESKFLOW_DATABASE_URL and DESKFLOW_ADDR stand in for the flags.
+DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW and
+DESKFLOW_RESCUE_AFTER stand in for the flags.
 `
 
 func main() {
@@ -94,6 +97,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
+func envDuration(key string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(key))
+	return d
+}
+
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -114,8 +122,14 @@ func parse(fs *flag.FlagSet, args []string) error {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbURL := newFlags("serve")
 	addr := fs.String("addr", envOr("DESKFLOW_ADDR", "127.0.0.1:8080"), "listen address")
+	allow := fs.String("outbound-allow", os.Getenv("DESKFLOW_OUTBOUND_ALLOW"), "comma-separated CIDRs outbound requests may reach despite the SSRF guard")
+	rescueAfter := fs.Duration("rescue-after", envDuration("DESKFLOW_RESCUE_AFTER"), "how long a job may run before another node takes it over (default 12m)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	allowList, err := outbound.ParseAllowList(*allow)
+	if err != nil {
+		return usageError{"--outbound-allow: " + err.Error()}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	db, err := app.OpenDatabase(ctx, *dbURL)
@@ -126,7 +140,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Bootstrap(ctx, db, stdout); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	return app.Serve(ctx, app.ServeConfig{Addr: *addr, DB: db, Logger: logger})
+	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter})
+	if err != nil {
+		return err
+	}
+	return app.Serve(ctx, node, *addr, logger, nil)
 }
 
 func createWorkspace(ctx context.Context, args []string, stdout io.Writer) error {

@@ -6,6 +6,8 @@
 package action
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -32,6 +34,10 @@ type Definition struct {
 	// Validate checks the type's own parameters; the common ones are
 	// checked by ValidateParameters.
 	Validate func(p *param.Params)
+	Effect   Effect
+	// Run performs the action and returns its output (stored in run
+	// history and, with saveAs, under variables.<name>).
+	Run func(ctx context.Context, x *Exec) (any, error)
 }
 
 var registry = map[string]Definition{}
@@ -67,6 +73,17 @@ const (
 	MaxTimeout     = 10 * time.Minute
 )
 
+// CommonOf reads the common parameters of a stored (valid) action.
+func CommonOf(parameters map[string]any) Common {
+	c := Common{Timeout: DefaultTimeout}
+	if ms, ok := asInt(parameters["timeout"]); ok && ms > 0 {
+		c.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	c.RequireApproval, _ = parameters["requireApproval"].(bool)
+	c.SaveAs, _ = parameters["saveAs"].(string)
+	return c
+}
+
 // Common holds the parameters every action accepts.
 type Common struct {
 	Timeout         time.Duration
@@ -90,4 +107,19 @@ func ValidateParameters(d Definition, p *param.Params) Common {
 	d.Validate(p)
 	p.RejectUnknown()
 	return c
+}
+
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	case float64:
+		return int64(n), n == float64(int64(n))
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	}
+	return 0, false
 }

@@ -8,6 +8,8 @@ const ConnectorAI = "ai"
 var (
 	generateAIResponse = Definition{
 		Type:        "generate_ai_response",
+		Effect:      EffectExternal,
+		Run:         unavailable("an AI provider"),
 		Category:    CategoryAI,
 		Description: "Generate a response with AI from promptTemplate (optional systemPrompt, model, maxTokens, temperature); output {text, model, usage}.",
 		Validate: func(p *param.Params) {
@@ -25,6 +27,8 @@ var (
 	}
 	classifyTicket = Definition{
 		Type:        "classify_ticket",
+		Effect:      EffectExternal,
+		Run:         unavailable("an AI provider"),
 		Category:    CategoryAI,
 		Description: "AI categorization and sentiment: optional categories, applyTags, minConfidence; output {category, confidence, sentiment, urgency}.",
 		Validate: func(p *param.Params) {

@@ -22,6 +22,8 @@ var WebhookMethods = []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
 var (
 	sendReply = Definition{
 		Type:        "send_reply",
+		Effect:      EffectExternal,
+		Run:         unavailable("email delivery (SMTP connectors)"),
 		Category:    CategoryCommunication,
 		Description: "Send an email reply to the ticket's customer; content is a template, includeSignature appends the workspace signature.",
 		Validate: func(p *param.Params) {
@@ -31,6 +33,8 @@ var (
 	}
 	sendEmail = Definition{
 		Type:        "send_email",
+		Effect:      EffectExternal,
+		Run:         unavailable("email delivery (SMTP connectors)"),
 		Category:    CategoryCommunication,
 		Description: "Send an email to any address: to, cc (an address, a comma-separated list or an array; templates allowed), subject, content.",
 		Validate: func(p *param.Params) {
@@ -43,6 +47,8 @@ var (
 	}
 	sendSlackMessage = Definition{
 		Type:        "send_slack_message",
+		Effect:      EffectExternal,
+		Run:         unavailable("the Slack connector"),
 		Category:    CategoryCommunication,
 		Description: "Post message (a template) to a Slack channel through a Slack connector.",
 		Validate: func(p *param.Params) {
@@ -53,6 +59,8 @@ var (
 	}
 	sendTeamsMessage = Definition{
 		Type:        "send_teams_message",
+		Effect:      EffectExternal,
+		Run:         unavailable("the Microsoft Teams connector"),
 		Category:    CategoryCommunication,
 		Description: "Post message (a template) to a Microsoft Teams channel (teamId, channelId) through a Teams connector.",
 		Validate: func(p *param.Params) {
@@ -64,6 +72,8 @@ var (
 	}
 	sendWebhook = Definition{
 		Type:        "send_webhook",
+		Effect:      EffectExternal,
+		Run:         runWebhook,
 		Category:    CategoryCommunication,
 		Description: "HTTP request to an external URL: url, method (default POST), headers and body are templates; JSON bodies are rendered with JSON escaping.",
 		Validate: func(p *param.Params) {

@@ -8,6 +8,8 @@ import (
 var (
 	setStatus = Definition{
 		Type:        "set_status",
+		Effect:      EffectTicket,
+		Run:         runSetStatus,
 		Category:    CategoryTicket,
 		Description: "Change status (open, pending, solved, closed, spam).",
 		Validate: func(p *param.Params) {
@@ -18,6 +20,8 @@ var (
 	}
 	setPriority = Definition{
 		Type:        "set_priority",
+		Effect:      EffectTicket,
+		Run:         runSetPriority,
 		Category:    CategoryTicket,
 		Description: "Set priority (low, medium, high, urgent).",
 		Validate: func(p *param.Params) {
@@ -28,6 +32,8 @@ var (
 	}
 	assignTo = Definition{
 		Type:        "assign_to",
+		Effect:      EffectTicket,
+		Run:         runAssignTo,
 		Category:    CategoryTicket,
 		Description: `Assign to user ID, "ai", or "unassigned" (parameter assignee).`,
 		Validate: func(p *param.Params) {
@@ -40,6 +46,8 @@ var (
 	}
 	assignTicket = Definition{
 		Type:        "assign_ticket",
+		Effect:      EffectTicket,
+		Run:         runAssignTicket,
 		Category:    CategoryTicket,
 		Description: "Assign to a team or a user: assign_type (user or team) with team or user id.",
 		Validate: func(p *param.Params) {
@@ -77,18 +85,24 @@ var (
 	}
 	addTags = Definition{
 		Type:        "add_tags",
+		Effect:      EffectTicket,
+		Run:         runAddTags,
 		Category:    CategoryTicket,
 		Description: "Add tags (ids) to the ticket.",
 		Validate:    func(p *param.Params) { p.RefList("tags", param.KindTag, true) },
 	}
 	removeTags = Definition{
 		Type:        "remove_tags",
+		Effect:      EffectTicket,
+		Run:         runRemoveTags,
 		Category:    CategoryTicket,
 		Description: "Remove tags (ids) from the ticket.",
 		Validate:    func(p *param.Params) { p.RefList("tags", param.KindTag, true) },
 	}
 	addInternalNote = Definition{
 		Type:        "add_internal_note",
+		Effect:      EffectTicket,
+		Run:         runAddInternalNote,
 		Category:    CategoryTicket,
 		Description: "Add a private note for agents; content is a template.",
 		Validate:    func(p *param.Params) { p.Template("content", true) },

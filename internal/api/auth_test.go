@@ -30,6 +30,17 @@ func (e *env) objectsOf(token string, ws int64) map[string]string {
 	ids["workflow"] = mk("/api/workflows", map[string]any{"name": "W", "trigger_type": "on_new_ticket", "actions": []any{map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{ids["tag"]}}}}})
 	me := e.call("GET", "/api/me", token, ws, nil)
 	ids["user"] = me.data()["id"].(string)
+	manual := mk("/api/workflows", map[string]any{"name": "Ask first", "trigger_type": "manual", "actions": []any{
+		map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "approved", "requireApproval": true}},
+	}})
+	ids["run"] = e.must(201, e.call("POST", "/api/workflows/"+manual+"/runs", token, ws, map[string]any{"ticket_id": ids["ticket"]})).data()["id"].(string)
+	e.eventually("an approval is requested", func() bool {
+		list := e.call("GET", "/api/approvals?status=pending", token, ws, nil).list()
+		if len(list) == 1 {
+			ids["approval"] = list[0].(map[string]any)["id"].(string)
+		}
+		return len(list) == 1
+	})
 	return ids
 }
 

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/storage/storagetest"
@@ -24,6 +26,8 @@ type env struct {
 	t      *testing.T
 	db     *storage.DB
 	srv    *httptest.Server
+	node   *app.App
+	clock  *clock
 	wsA    int64
 	adminA string
 	agentA string
@@ -71,9 +75,42 @@ func newEnv(t *testing.T, url string) *env {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.srv = httptest.NewServer(api.New(api.Config{DB: db, Logger: logger}))
+	e.clock = &clock{now: time.Now().UTC()}
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	node, err := app.New(app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = node.Stop(stopCtx)
+	})
+	e.node = node
+	e.srv = httptest.NewServer(node.Handler)
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// clock is the engine's injected clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // response is a decoded API answer.
@@ -184,3 +221,16 @@ func (e *env) create(path string, body any) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// eventually polls cond until it holds: the engine works asynchronously.
+// The deadline only stops a broken test; no timing is asserted.
+func (e *env) eventually(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

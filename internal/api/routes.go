@@ -69,11 +69,22 @@ func (s *Server) registerRoutes() {
 		{method: "DELETE", pattern: "/api/tickets/{ticket}/tags/{tag}", tag: "tickets", summary: "Remove a tag from a ticket", handle: s.removeTicketTag},
 		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},
 
+		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns},
+		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)", handle: s.listTicketEvaluations},
+		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", handle: s.listManualWorkflows},
+		{method: "GET", pattern: "/api/runs/{run}", tag: "runs", summary: "Show a run: triggering event, condition results, steps", handle: s.showRun},
+		{method: "GET", pattern: "/api/approvals", tag: "approvals", summary: "List approvals (?status=pending|approved|rejected|expired) with the step's rendered parameters", handle: s.listApprovals},
+		{method: "GET", pattern: "/api/approvals/{approval}", tag: "approvals", summary: "Show an approval", handle: s.showApproval},
+		{method: "POST", pattern: "/api/approvals/{approval}/approve", tag: "approvals", access: adminOnly, summary: "Approve: the path resumes at its step (admin)", handle: s.decide(true)},
+		{method: "POST", pattern: "/api/approvals/{approval}/reject", tag: "approvals", access: adminOnly, summary: "Reject: the rest of the path is skipped (admin)", handle: s.decide(false)},
+
 		{method: "GET", pattern: "/api/workflows", tag: "workflows", summary: "List workflows in run order", handle: s.listWorkflows},
 		{method: "POST", pattern: "/api/workflows", tag: "workflows", access: adminOnly, summary: "Create a workflow (admin)", handle: s.createWorkflow},
 		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: s.showWorkflow},
 		{method: "PUT", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Update a workflow (admin); omitted fields stay, conditions/actions/paths given are replaced whole", handle: s.updateWorkflow},
 		{method: "DELETE", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Delete a workflow (admin)", handle: s.deleteWorkflow},
+		{method: "GET", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "List a workflow's runs, newest first", handle: s.listWorkflowRuns},
+		{method: "POST", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "Run a manual workflow on a ticket: {\"ticket_id\"}", handle: s.runWorkflow},
 	}
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.wrap(rt))

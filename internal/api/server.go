@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
@@ -29,11 +30,14 @@ type Config struct {
 	// CheckURL refuses URLs that outbound requests could never reach; nil
 	// accepts every URL.
 	CheckURL func(raw string) error
+	// Engine runs workflows: manual runs and approval decisions go to it.
+	Engine *engine.Engine
 }
 
 // Server serves the API.
 type Server struct {
 	db        *storage.DB
+	engine    *engine.Engine
 	log       *slog.Logger
 	workflows *workflow.Validator
 	mux       *http.ServeMux
@@ -47,8 +51,9 @@ func New(cfg Config) *Server {
 		logger = slog.Default()
 	}
 	s := &Server{
-		db:  cfg.DB,
-		log: logger,
+		db:     cfg.DB,
+		engine: cfg.Engine,
+		log:    logger,
 		workflows: &workflow.Validator{
 			Refs:     cfg.DB,
 			Schema:   template.DefaultSchema,

@@ -217,7 +217,7 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request, p principa
 	}
 	var (
 		errs validate.Errors
-		ch   storage.TicketChange
+		ch   helpdesk.TicketChange
 	)
 	obj := validate.NewObject(&errs, "", body)
 	if obj.Has("subject") {

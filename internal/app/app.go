@@ -11,11 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/auth"
+	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/queue"
 	"github.com/deskflow/deskflow/internal/storage"
 )
@@ -80,22 +83,62 @@ func Bootstrap(ctx context.Context, db *storage.DB, out io.Writer) error {
 	return err
 }
 
-// ServeConfig configures Serve.
-type ServeConfig struct {
-	Addr     string
-	DB       *storage.DB
-	Logger   *slog.Logger
-	CheckURL func(string) error
-	// Ready, if set, receives the listening address once the API accepts
-	// connections.
-	Ready func(addr string)
+// Config configures a deskflow node.
+type Config struct {
+	DB     *storage.DB
+	Logger *slog.Logger
+	// OutboundAllow admits these networks despite the SSRF guard (on-premise
+	// targets, tests' loopback servers).
+	OutboundAllow []netip.Prefix
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// RescueAfter: see engine.Config.
+	RescueAfter time.Duration
+	// ApprovalTTL: see engine.Config.
+	ApprovalTTL time.Duration
 }
 
-// Serve runs the API until ctx is done, then shuts down gracefully.
-func Serve(ctx context.Context, cfg ServeConfig) error {
-	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: cfg.CheckURL})
+// App is one deskflow node: the API handler and the engine over one store.
+type App struct {
+	DB      *storage.DB
+	Engine  *engine.Engine
+	Handler http.Handler
+}
+
+// New builds a node. Call Start to begin running workflows.
+func New(cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	checkURL := func(raw string) error { return outbound.CheckURL(raw, cfg.OutboundAllow) }
+	eng, err := engine.New(engine.Config{
+		DB:          cfg.DB,
+		Logger:      cfg.Logger,
+		Now:         cfg.Now,
+		HTTP:        outbound.NewClient(outbound.Options{Allow: cfg.OutboundAllow}),
+		CheckURL:    checkURL,
+		RescueAfter: cfg.RescueAfter,
+		ApprovalTTL: cfg.ApprovalTTL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng})
+	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
+}
+
+// Start begins running workflows.
+func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
+
+// Stop stops running workflows, letting running steps finish.
+func (a *App) Stop(ctx context.Context) error { return a.Engine.Stop(ctx) }
+
+// Serve runs the node's API on addr and its engine until ctx is done, then
+// shuts both down gracefully. ready, if set, receives the address once the
+// API accepts connections.
+func Serve(ctx context.Context, a *App, addr string, logger *slog.Logger, ready func(addr string)) error {
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -103,26 +146,28 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	cfg.Logger.Info("deskflow listening", "addr", ln.Addr().String(), "database", cfg.DB.Backend())
-	if cfg.Ready != nil {
-		cfg.Ready(ln.Addr().String())
+	if err := a.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	logger.Info("deskflow listening", "addr", ln.Addr().String(), "database", a.DB.Backend())
+	if ready != nil {
+		ready(ln.Addr().String())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	cfg.Logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return errors.Join(serveErr, srv.Shutdown(shutdownCtx), a.Stop(shutdownCtx))
 }

@@ -183,3 +183,12 @@ type Message struct {
 	WorkflowRunID *string   `json:"workflow_run_id"`
 	CreatedAt     time.Time `json:"created_at"`
 }
+
+// TicketChange is an update of a ticket's fields; nil fields stay.
+type TicketChange struct {
+	Subject      *string
+	Status       *string
+	Priority     *string
+	Assignee     *Assignee
+	CustomFields map[string]any // merged into the existing values; a nil value removes the key
+}

@@ -16,7 +16,8 @@ type EventHook func(ctx context.Context, tx *Tx, workspaceID int64, ev helpdesk.
 // SetEventHook installs the hook; nil stores events only.
 func (db *DB) SetEventHook(h EventHook) { db.eventHook = h }
 
-func (tx *Tx) emit(ctx context.Context, workspaceID int64, ev helpdesk.Event) (helpdesk.Event, error) {
+// Emit stores an event in the transaction and hands it to the event hook.
+func (tx *Tx) Emit(ctx context.Context, workspaceID int64, ev helpdesk.Event) (helpdesk.Event, error) {
 	ev.ID = helpdesk.NewID()
 	ev.CreatedAt = tx.db.Now()
 	cause, err := json.Marshal(ev.Cause)

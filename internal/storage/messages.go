@@ -63,7 +63,7 @@ func (tx *Tx) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Mess
 	default:
 		return m, nil
 	}
-	_, err = tx.emit(ctx, workspaceID, helpdesk.Event{Type: eventType, TicketID: m.TicketID, MessageID: &m.ID, Cause: cause})
+	_, err = tx.Emit(ctx, workspaceID, helpdesk.Event{Type: eventType, TicketID: m.TicketID, MessageID: &m.ID, Cause: cause})
 	return m, err
 }
 

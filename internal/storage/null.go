@@ -1,6 +1,9 @@
 package storage
 
-import "database/sql"
+import (
+	"database/sql"
+	"time"
+)
 
 // nullString scans a nullable text column on both drivers.
 type nullString struct{ sql.NullString }
@@ -18,4 +21,15 @@ func nullable(s *string) any {
 		return nil
 	}
 	return *s
+}
+
+// nullInt scans a nullable integer column (times in microseconds).
+type nullInt struct{ sql.NullInt64 }
+
+func (n nullInt) time() *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
 }

@@ -76,10 +76,10 @@ func (db *DB) CreateTicket(ctx context.Context, workspaceID int64, in NewTicket)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTicketCreated, TicketID: t.ID, MessageID: &msg.ID}); err != nil {
+		if _, err := tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTicketCreated, TicketID: t.ID, MessageID: &msg.ID}); err != nil {
 			return err
 		}
-		_, err = tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventInboundMessage, TicketID: t.ID, MessageID: &msg.ID})
+		_, err = tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventInboundMessage, TicketID: t.ID, MessageID: &msg.ID})
 		return err
 	})
 	if err != nil {
@@ -152,17 +152,8 @@ func (db *DB) ListTickets(ctx context.Context, workspaceID int64, page Page) ([]
 	return tickets, total, r.Err()
 }
 
-// TicketChange is an update of a ticket's fields; nil fields stay.
-type TicketChange struct {
-	Subject      *string
-	Status       *string
-	Priority     *string
-	Assignee     *helpdesk.Assignee
-	CustomFields map[string]any // merged into the existing values; a nil value removes the key
-}
-
 // UpdateTicket applies a change.
-func (db *DB) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch TicketChange) (helpdesk.Ticket, error) {
+func (db *DB) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch helpdesk.TicketChange) (helpdesk.Ticket, error) {
 	var t helpdesk.Ticket
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var err error
@@ -173,7 +164,7 @@ func (db *DB) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch
 }
 
 // UpdateTicket applies a change inside the transaction.
-func (tx *Tx) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch TicketChange) (helpdesk.Ticket, error) {
+func (tx *Tx) UpdateTicket(ctx context.Context, workspaceID int64, id string, ch helpdesk.TicketChange) (helpdesk.Ticket, error) {
 	t, err := tx.Ticket(ctx, workspaceID, id)
 	if err != nil {
 		return t, err
@@ -221,7 +212,7 @@ func (tx *Tx) AddTags(ctx context.Context, workspaceID int64, ticketID string, t
 			continue
 		}
 		added = append(added, tagID)
-		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagAdded, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
+		if _, err := tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagAdded, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
 			return nil, err
 		}
 	}
@@ -241,7 +232,7 @@ func (tx *Tx) RemoveTags(ctx context.Context, workspaceID int64, ticketID string
 			continue
 		}
 		removed = append(removed, tagID)
-		if _, err := tx.emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagRemoved, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
+		if _, err := tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTagRemoved, TicketID: ticketID, TagID: &tagID, Cause: cause}); err != nil {
 			return nil, err
 		}
 	}

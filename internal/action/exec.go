@@ -1,0 +1,168 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/template"
+)
+
+// Effect says where an action acts, which decides how the engine runs it.
+type Effect int
+
+const (
+	// EffectTicket actions change the ticket. They run inside the step's
+	// database transaction, so their change and the step's result commit
+	// together: after a crash they are either done and recorded, or not done.
+	EffectTicket Effect = iota
+	// EffectExternal actions talk to the outside world. They run outside
+	// any transaction, with the step's idempotency key, and may be repeated
+	// after a crash (at least once).
+	EffectExternal
+)
+
+// TicketStore is what ticket actions change, inside the step's transaction.
+type TicketStore interface {
+	UpdateTicket(ctx context.Context, workspaceID int64, id string, ch helpdesk.TicketChange) (helpdesk.Ticket, error)
+	AddTags(ctx context.Context, workspaceID int64, ticketID string, tagIDs []string, cause helpdesk.Cause) ([]string, error)
+	RemoveTags(ctx context.Context, workspaceID int64, ticketID string, tagIDs []string, cause helpdesk.Cause) ([]string, error)
+	AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error)
+}
+
+// Services are the outside-world dependencies of external actions.
+type Services struct {
+	// HTTP is the guarded client every outbound request goes through.
+	HTTP *http.Client
+	// CheckURL refuses URLs that can never be reached (SSRF guard).
+	CheckURL func(raw string) error
+}
+
+// Exec is one execution of one action.
+type Exec struct {
+	WorkspaceID int64
+	RunID       string
+	Ticket      helpdesk.Ticket
+	Parameters  map[string]any
+	// Data is the template data: ticket, customer, message, customFields,
+	// variables.
+	Data map[string]any
+	// Tickets is set for EffectTicket actions.
+	Tickets TicketStore
+	// Cause is the causal chain for events the action's changes emit.
+	Cause helpdesk.Cause
+	// IdempotencyKey is stable across retries of this step.
+	IdempotencyKey string
+	Services       *Services
+	// Input records the values the action actually used (rendered
+	// templates), for run history.
+	Input map[string]any
+}
+
+// Error is a step failure caused by the step's own data (a template that
+// renders badly, a refused URL, a 4xx answer), as opposed to an internal
+// error of deskflow. Both fail the step; the distinction is for logs.
+type Error struct{ Message string }
+
+func (e *Error) Error() string { return e.Message }
+
+// Failf returns a step Error.
+func Failf(format string, args ...any) error { return &Error{Message: fmt.Sprintf(format, args...)} }
+
+// IsStepError reports whether err is a step Error.
+func IsStepError(err error) bool {
+	var se *Error
+	return errors.As(err, &se)
+}
+
+// String returns a plain (not templated) string parameter.
+func (x *Exec) String(key string) string {
+	s, _ := x.Parameters[key].(string)
+	return s
+}
+
+// Bool returns a boolean parameter.
+func (x *Exec) Bool(key string) bool {
+	b, _ := x.Parameters[key].(bool)
+	return b
+}
+
+// Strings returns a string-list parameter.
+func (x *Exec) Strings(key string) []string {
+	raw, _ := x.Parameters[key].([]any)
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Text renders the template parameter key as plain text and records it.
+func (x *Exec) Text(ctx context.Context, key string) (string, error) {
+	return x.RenderAs(ctx, key, x.String(key), template.Plain)
+}
+
+// RenderAs renders src (the value of parameter key) with an escape mode and
+// records the result under key.
+func (x *Exec) RenderAs(ctx context.Context, key, src string, esc template.Escape) (string, error) {
+	out, err := Render(ctx, src, x.Data, esc)
+	if err != nil {
+		return "", Failf("render %s: %v", key, err)
+	}
+	x.record(key, out)
+	return out, nil
+}
+
+func (x *Exec) record(key string, v any) {
+	if x.Input == nil {
+		x.Input = map[string]any{}
+	}
+	x.Input[key] = v
+}
+
+// Maximum rendered size of one parameter.
+const maxRendered = 1 << 20
+
+// parsedCache holds parsed templates by source: workflow parameters are
+// few and reused on every run. It is emptied when full, which bounds it.
+var parsedCache = struct {
+	sync.Mutex
+	m map[string]*template.Template
+}{m: map[string]*template.Template{}}
+
+const maxParsedTemplates = 10_000
+
+func parse(src string) (*template.Template, error) {
+	parsedCache.Lock()
+	defer parsedCache.Unlock()
+	if t, ok := parsedCache.m[src]; ok {
+		return t, nil
+	}
+	t, err := template.Parse(src, template.DefaultSchema)
+	if err != nil {
+		return nil, err
+	}
+	if len(parsedCache.m) >= maxParsedTemplates {
+		parsedCache.m = map[string]*template.Template{}
+	}
+	parsedCache.m[src] = t
+	return t, nil
+}
+
+// Render renders a template source against data.
+func Render(ctx context.Context, src string, data map[string]any, esc template.Escape) (string, error) {
+	t, err := parse(src)
+	if err != nil {
+		return "", err
+	}
+	res, err := t.Render(ctx, data, template.Options{Escape: esc, MaxOutput: maxRendered})
+	if err != nil {
+		return "", err
+	}
+	return res.Text, nil
+}

@@ -1,0 +1,162 @@
+// Package engine runs workflows: it turns stored events into runs of the
+// matching workflows (conditions, tag scopes, loop prevention), drives each
+// run's paths step by step through the job queue, pauses paths for
+// approvals, and records everything as run history. Ticket actions commit
+// with their step; external actions run outside transactions with a stable
+// idempotency key.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/queue"
+	"github.com/deskflow/deskflow/internal/storage"
+)
+
+// Defaults of the engine's settings.
+const (
+	DefaultApprovalTTL         = 7 * 24 * time.Hour
+	DefaultEvaluationRetention = 7 * 24 * time.Hour
+	DefaultRescueAfter         = action.MaxTimeout + 2*time.Minute
+	// MaxChainDepth is DESIGN.md §4's limit: a causal chain of workflow runs
+	// stops at depth 10.
+	MaxChainDepth = 10
+)
+
+// Config configures the engine.
+type Config struct {
+	DB     *storage.DB
+	Logger *slog.Logger
+	// Now is the clock (tests inject one); default time.Now.
+	Now func() time.Time
+	// HTTP is the guarded client for external actions.
+	HTTP *http.Client
+	// CheckURL refuses URLs outbound requests may never reach.
+	CheckURL func(string) error
+	// ApprovalTTL is how long an approval waits before it expires.
+	ApprovalTTL time.Duration
+	// EvaluationRetention is how long non-run evaluations are kept.
+	EvaluationRetention time.Duration
+	// RescueAfter is how long a job may run before another node takes it
+	// over; it must exceed the longest action timeout in use.
+	RescueAfter time.Duration
+	// Workers is how many jobs this node works at once.
+	Workers int
+	// PollInterval is how often an idle SQLite node looks for jobs.
+	PollInterval time.Duration
+}
+
+// Engine runs workflows.
+type Engine struct {
+	db       *storage.DB
+	log      *slog.Logger
+	now      func() time.Time
+	queue    *queue.Queue
+	services *action.Services
+	cfg      Config
+}
+
+// New builds an engine and installs its event hook on the store, so that
+// every stored event enqueues its processing in the same transaction.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTP == nil {
+		return nil, fmt.Errorf("engine: an HTTP client is required")
+	}
+	cfg.ApprovalTTL = cmpOr(cfg.ApprovalTTL, DefaultApprovalTTL)
+	cfg.EvaluationRetention = cmpOr(cfg.EvaluationRetention, DefaultEvaluationRetention)
+	cfg.RescueAfter = cmpOr(cfg.RescueAfter, DefaultRescueAfter)
+	cfg.PollInterval = cmpOr(cfg.PollInterval, 20*time.Millisecond)
+	if cfg.Workers <= 0 {
+		cfg.Workers = 50
+	}
+	e := &Engine{
+		db:       cfg.DB,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		services: &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL},
+		cfg:      cfg,
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &processEventWorker{e: e})
+	river.AddWorker(workers, &runPathWorker{e: e})
+	river.AddWorker(workers, &maintenanceWorker{e: e})
+	q, err := queue.New(cfg.DB.Handle(), queue.Config{
+		Workers:      workers,
+		MaxWorkers:   cfg.Workers,
+		RescueAfter:  cfg.RescueAfter,
+		PollInterval: cfg.PollInterval,
+		Logger:       cfg.Logger,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
+				return maintenanceArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.queue = q
+	cfg.DB.SetEventHook(e.onEvent)
+	return e, nil
+}
+
+func cmpOr(v, fallback time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return fallback
+}
+
+// Start begins working jobs.
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.queue.Start(ctx); err != nil {
+		return fmt.Errorf("start engine: %w", err)
+	}
+	return nil
+}
+
+// Stop stops taking jobs and waits for the running ones.
+func (e *Engine) Stop(ctx context.Context) error {
+	return e.queue.Stop(ctx)
+}
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.now().UTC() }
+
+// triggerOf maps an event type to the trigger it fires.
+func triggerOf(eventType string) string {
+	switch eventType {
+	case helpdesk.EventTicketCreated:
+		return "on_new_ticket"
+	case helpdesk.EventInboundMessage:
+		return "on_inbound_message"
+	case helpdesk.EventTagAdded:
+		return "on_tag_added"
+	case helpdesk.EventTagRemoved:
+		return "on_tag_removed"
+	}
+	return ""
+}
+
+// onEvent enqueues the processing of an event that can fire workflows,
+// inside the transaction that stored it.
+func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64, ev helpdesk.Event) error {
+	if triggerOf(ev.Type) == "" {
+		return nil
+	}
+	return e.queue.InsertTx(ctx, tx.Driver(), processEventArgs{WorkspaceID: workspaceID, EventID: ev.ID}, nil)
+}

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// processEventArgs asks to match one event against the workflows.
+type processEventArgs struct {
+	WorkspaceID int64  `json:"workspace_id"`
+	EventID     string `json:"event_id"`
+}
+
+func (processEventArgs) Kind() string { return "process_event" }
+
+type processEventWorker struct {
+	river.WorkerDefaults[processEventArgs]
+	e *Engine
+}
+
+func (w *processEventWorker) Work(ctx context.Context, job *river.Job[processEventArgs]) error {
+	return w.e.processEvent(ctx, job.Args.WorkspaceID, job.Args.EventID)
+}
+
+// runPathArgs asks to drive one path of a run as far as it can go.
+type runPathArgs struct {
+	WorkspaceID int64  `json:"workspace_id"`
+	RunID       string `json:"run_id"`
+	Path        int    `json:"path"`
+	// Reason tells why the path is driven (start, approval), for logs.
+	Reason string `json:"reason,omitempty"`
+}
+
+func (runPathArgs) Kind() string { return "run_path" }
+
+type runPathWorker struct {
+	river.WorkerDefaults[runPathArgs]
+	e *Engine
+}
+
+func (w *runPathWorker) Work(ctx context.Context, job *river.Job[runPathArgs]) error {
+	return w.e.drivePath(ctx, job.Args.WorkspaceID, job.Args.RunID, job.Args.Path, job.ID)
+}
+
+// Timeout lets a path job run its longest single step; each step bounds
+// itself with its own timeout.
+func (w *runPathWorker) Timeout(*river.Job[runPathArgs]) time.Duration { return -1 }
+
+// maintenanceArgs asks to expire approvals and prune old evaluations.
+type maintenanceArgs struct{}
+
+func (maintenanceArgs) Kind() string { return "maintenance" }
+
+type maintenanceWorker struct {
+	river.WorkerDefaults[maintenanceArgs]
+	e *Engine
+}
+
+func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[maintenanceArgs]) error {
+	if _, err := w.e.ExpireApprovals(ctx); err != nil {
+		return err
+	}
+	_, err := w.e.db.PruneEvaluations(ctx, w.e.Now().Add(-w.e.cfg.EvaluationRetention))
+	return err
+}

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/condition"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/run"
+	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/workflow"
+)
+
+// processEvent matches an event against the enabled workflows of its
+// trigger, in order (position, then creation), records every workflow's
+// outcome, and creates the runs of the matching ones with their path jobs,
+// all in one transaction. A retried job creates nothing twice.
+func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) error {
+	ev, err := e.db.GetEvent(ctx, ws, eventID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load event %s: %w", eventID, err)
+	}
+	facts, err := e.db.Facts(ctx, ws, ev.TicketID, ev.MessageID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // the ticket is gone
+	}
+	if err != nil {
+		return fmt.Errorf("load facts of event %s: %w", eventID, err)
+	}
+	workflows, err := e.db.EnabledWorkflows(ctx, ws, triggerOf(ev.Type))
+	if err != nil {
+		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
+	}
+	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}}
+	var runs []*run.Run
+	for _, wf := range workflows {
+		result, r := e.evaluate(wf, ev, facts)
+		eval.Results = append(eval.Results, result)
+		if r != nil {
+			runs = append(runs, r)
+		}
+	}
+	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
+		for _, r := range runs {
+			if err := e.startRun(ctx, tx, ws, r); err != nil {
+				return err
+			}
+		}
+		return tx.SaveEvaluation(ctx, ws, eval)
+	})
+	if err != nil {
+		return fmt.Errorf("start runs for event %s: %w", eventID, err)
+	}
+	return nil
+}
+
+// evaluate decides whether wf runs for ev; it returns the recorded outcome
+// and, when it matches, the run to start.
+func (e *Engine) evaluate(wf *workflow.Workflow, ev helpdesk.Event, facts *condition.Facts) (run.WorkflowResult, *run.Run) {
+	res := run.WorkflowResult{WorkflowID: wf.ID, Name: wf.Name, Conditions: []condition.Result{}}
+	if scope := wf.TagScope(); len(scope) > 0 && ev.TagID != nil && !slices.Contains(scope, *ev.TagID) {
+		res.Outcome, res.Detail = run.OutcomeOutOfScope, "the tag is not one of the trigger's tags"
+		return res, nil
+	}
+	if slices.Contains(ev.Cause.WorkflowIDs, wf.ID) {
+		res.Outcome, res.Detail = run.OutcomeLoop, "this workflow already ran in the chain of runs that caused the event"
+		return res, nil
+	}
+	if ev.Cause.Depth() >= MaxChainDepth {
+		res.Outcome, res.Detail = run.OutcomeDepthLimit, fmt.Sprintf("the chain of workflow runs that caused the event reached depth %d", MaxChainDepth)
+		return res, nil
+	}
+	matched, results := condition.Match(facts, wf.ConditionMatchType, specs(wf.Conditions))
+	res.Conditions = results
+	if !matched {
+		res.Outcome = run.OutcomeNotMatched
+		return res, nil
+	}
+	r := e.newRun(wf, ev, facts, results)
+	res.Outcome, res.RunID = run.OutcomeMatched, r.ID
+	return res, r
+}
+
+func specs(conds []workflow.Condition) []condition.Spec {
+	out := make([]condition.Spec, len(conds))
+	for i, c := range conds {
+		out[i] = condition.Spec{Type: c.Type, Parameters: c.Parameters}
+	}
+	return out
+}
+
+// newRun builds a run of a matching workflow: the main path always, and
+// each path whose own conditions pass, each with its pending steps.
+func (e *Engine) newRun(wf *workflow.Workflow, ev helpdesk.Event, facts *condition.Facts, results []condition.Result) *run.Run {
+	now := e.Now()
+	r := &run.Run{
+		ID: helpdesk.NewID(), WorkflowID: wf.ID, WorkflowName: wf.Name, TicketID: ev.TicketID,
+		EventID: ev.ID, EventType: ev.Type, Status: run.StatusRunning,
+		Match:     run.Match{ConditionMatchType: wf.ConditionMatchType, Matched: true, Conditions: results, Paths: []run.PathMatch{}},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	r.Cause = helpdesk.Cause{WorkflowIDs: append(slices.Clone(ev.Cause.WorkflowIDs), wf.ID), RunID: r.ID}
+	r.Paths = append(r.Paths, run.PathDefinition{Name: "main", Actions: wf.Actions})
+	for i, p := range wf.Paths {
+		matched, pathResults := condition.Match(facts, p.ConditionMatchType, specs(p.Conditions))
+		r.Match.Paths = append(r.Match.Paths, run.PathMatch{Index: i + 1, Name: p.Name, Matched: matched, ConditionMatchType: p.ConditionMatchType, Conditions: pathResults})
+		actions := p.Actions
+		if !matched {
+			actions = nil
+		}
+		r.Paths = append(r.Paths, run.PathDefinition{Name: p.Name, Actions: actions})
+	}
+	for pi, p := range r.Paths {
+		for ai, a := range p.Actions {
+			r.Steps = append(r.Steps, run.Step{
+				RunID: r.ID, Path: pi, Position: ai, ActionType: a.Type, Label: a.Label,
+				Status: run.StepPending, SaveAs: action.CommonOf(a.Parameters).SaveAs,
+			})
+		}
+	}
+	if len(r.Steps) == 0 {
+		r.Status, r.FinishedAt = run.StatusSucceeded, &now
+	}
+	return r
+}
+
+// startRun stores a new run and enqueues one job per path that has steps,
+// in the caller's transaction.
+func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run) error {
+	created, err := tx.CreateRun(ctx, ws, r)
+	if err != nil || !created {
+		return err
+	}
+	if r.FinishedAt != nil {
+		return tx.SetRunStatus(ctx, ws, r.ID, r.Status, r.FinishedAt)
+	}
+	for pi, p := range r.Paths {
+		if len(p.Actions) == 0 {
+			continue
+		}
+		if err := e.queue.InsertTx(ctx, tx.Driver(), runPathArgs{WorkspaceID: ws, RunID: r.ID, Path: pi, Reason: "start"}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
