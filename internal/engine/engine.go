@@ -160,3 +160,9 @@ func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64,
 	}
 	return e.queue.InsertTx(ctx, tx.Driver(), processEventArgs{WorkspaceID: workspaceID, EventID: ev.ID}, nil)
 }
+
+// Backlog counts the engine's unfinished work: events to match and paths
+// to drive, waiting, running or to be retried.
+func (e *Engine) Backlog(ctx context.Context) (int, error) {
+	return e.db.PendingJobs(ctx, processEventArgs{}.Kind(), runPathArgs{}.Kind())
+}

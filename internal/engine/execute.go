@@ -284,17 +284,26 @@ func (e *Engine) settleTx(ctx context.Context, tx *storage.Tx, ws int64, runID s
 	return tx.SetRunStatus(ctx, ws, runID, status, nil)
 }
 
-// statusOf derives a run's status from its steps.
+// statusOf derives a run's status from its steps: a path is active while
+// its next unfinished step is pending or running, waiting while it is held
+// for approval.
 func statusOf(steps []run.Step) string {
 	waiting, active, failed := false, false, false
+	next := map[int]string{}
 	for _, s := range steps {
 		switch s.Status {
-		case run.StepWaitingApproval:
-			waiting = true
-		case run.StepPending, run.StepRunning:
-			active = true
 		case run.StepFailed, run.StepTimedOut, run.StepRejected:
 			failed = true
+		}
+		if _, seen := next[s.Path]; !seen && !run.StepFinal(s.Status) {
+			next[s.Path] = s.Status
+		}
+	}
+	for _, status := range next {
+		if status == run.StepWaitingApproval {
+			waiting = true
+		} else {
+			active = true
 		}
 	}
 	switch {

@@ -253,3 +253,21 @@ func (tx *Tx) SkipRest(ctx context.Context, workspaceID int64, runID string, pat
 	}
 	return nil
 }
+
+// PendingJobs counts the queue's unfinished jobs of the given kinds (all
+// kinds when none is given): work that is waiting, running or to be retried.
+func (db *DB) PendingJobs(ctx context.Context, kinds ...string) (int, error) {
+	query := `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running', 'retryable', 'pending')`
+	args := []any{}
+	if len(kinds) > 0 {
+		query += ` AND kind IN (` + placeholders(len(kinds)) + `)`
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
+	var n int
+	if err := db.b.writer().queryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending jobs: %w", err)
+	}
+	return n, nil
+}
