@@ -134,11 +134,11 @@ type served struct {
 
 // startServe runs `deskflow serve` on a free port, with the database URL
 // from the environment, and waits until it listens.
-func startServe(t *testing.T, url string) *served {
+func startServe(t *testing.T, url string, extra ...string) *served {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Env = append(os.Environ(), "DESKFLOW_DATABASE_URL="+url)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()

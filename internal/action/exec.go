@@ -110,11 +110,16 @@ func (x *Exec) Text(ctx context.Context, key string) (string, error) {
 // RenderAs renders src (the value of parameter key) with an escape mode and
 // records the result under key.
 func (x *Exec) RenderAs(ctx context.Context, key, src string, esc template.Escape) (string, error) {
-	out, err := Render(ctx, src, x.Data, esc)
+	out, missing, err := render(ctx, src, x.Data, esc)
 	if err != nil {
 		return "", Failf("render %s: %v", key, err)
 	}
 	x.record(key, out)
+	if len(missing) > 0 {
+		// Missing values render empty; the run history says which.
+		all, _ := x.Input["missing_variables"].([]string)
+		x.record("missing_variables", append(all, missing...))
+	}
 	return out, nil
 }
 
@@ -156,13 +161,18 @@ func parse(src string) (*template.Template, error) {
 
 // Render renders a template source against data.
 func Render(ctx context.Context, src string, data map[string]any, esc template.Escape) (string, error) {
+	out, _, err := render(ctx, src, data, esc)
+	return out, err
+}
+
+func render(ctx context.Context, src string, data map[string]any, esc template.Escape) (string, []string, error) {
 	t, err := parse(src)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	res, err := t.Render(ctx, data, template.Options{Escape: esc, MaxOutput: maxRendered})
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return res.Text, nil
+	return res.Text, res.Missing, nil
 }

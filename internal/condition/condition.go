@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/param"
@@ -101,9 +103,29 @@ type Spec struct {
 	Parameters map[string]any
 }
 
-// normalize is the comparison form of text: trimmed and case-folded.
+// normalize is the comparison form of text: trimmed and Unicode case-folded
+// (so that "ΚΩΔΙΚΟΣ" equals "κωδικος", which lower-casing alone misses).
 func normalize(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	return strings.Map(foldRune, strings.TrimSpace(s))
+}
+
+// foldRune maps a rune to the smallest rune of its simple case-folding
+// orbit: two strings are equal under strings.EqualFold exactly when their
+// mappings are equal, and the mapping preserves substrings too.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		if r != 'k' && r != 's' && r != 'K' && r != 'S' {
+			return r
+		}
+	}
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	return least
 }
 
 func stringParam(parameters map[string]any, key string) string {

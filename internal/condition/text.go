@@ -45,7 +45,7 @@ func body(f *Facts) (string, bool) {
 
 // senderEmail is the email of the message's sender, else the ticket's contact.
 func senderEmail(f *Facts) (string, bool) {
-	if f.Message != nil && f.Message.SenderEmail != "" {
+	if f.Message != nil && strings.TrimSpace(f.Message.SenderEmail) != "" {
 		return f.Message.SenderEmail, true
 	}
 	if f.Contact != nil && f.Contact.Email != "" {

@@ -25,7 +25,12 @@ import (
 const (
 	DefaultApprovalTTL         = 7 * 24 * time.Hour
 	DefaultEvaluationRetention = 7 * 24 * time.Hour
-	DefaultRescueAfter         = action.MaxTimeout + 2*time.Minute
+	// DefaultRescueAfter is how long a job's node may be silent before its
+	// job runs elsewhere; a job is also never rescued before its own
+	// timeout (a path job's is the sum of its steps' timeouts).
+	DefaultRescueAfter = time.Minute
+	// EventJobTimeout bounds matching one event.
+	EventJobTimeout = 10 * time.Second
 	// MaxChainDepth is DESIGN.md §4's limit: a causal chain of workflow runs
 	// stops at depth 10.
 	MaxChainDepth = 10
@@ -79,6 +84,9 @@ func New(cfg Config) (*Engine, error) {
 	cfg.ApprovalTTL = cmpOr(cfg.ApprovalTTL, DefaultApprovalTTL)
 	cfg.EvaluationRetention = cmpOr(cfg.EvaluationRetention, DefaultEvaluationRetention)
 	cfg.RescueAfter = cmpOr(cfg.RescueAfter, DefaultRescueAfter)
+	if cfg.RescueAfter <= EventJobTimeout {
+		return nil, fmt.Errorf("engine: rescue-after must be longer than %s", EventJobTimeout)
+	}
 	cfg.PollInterval = cmpOr(cfg.PollInterval, 20*time.Millisecond)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
@@ -98,6 +106,7 @@ func New(cfg Config) (*Engine, error) {
 		Workers:      workers,
 		MaxWorkers:   cfg.Workers,
 		RescueAfter:  cfg.RescueAfter,
+		JobTimeout:   EventJobTimeout,
 		PollInterval: cfg.PollInterval,
 		Logger:       cfg.Logger,
 		PeriodicJobs: []*river.PeriodicJob{

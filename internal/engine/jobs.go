@@ -31,6 +31,10 @@ type runPathArgs struct {
 	Path        int    `json:"path"`
 	// Reason tells why the path is driven (start, approval), for logs.
 	Reason string `json:"reason,omitempty"`
+	// TimeoutMS bounds the job: the sum of its steps' timeouts plus a
+	// margin. The queue cancels a job that runs longer and, after a crash,
+	// rescues a job only once it is older than this.
+	TimeoutMS int64 `json:"timeout_ms"`
 }
 
 func (runPathArgs) Kind() string { return "run_path" }
@@ -44,9 +48,16 @@ func (w *runPathWorker) Work(ctx context.Context, job *river.Job[runPathArgs]) e
 	return w.e.drivePath(ctx, job.Args.WorkspaceID, job.Args.RunID, job.Args.Path, job.ID)
 }
 
-// Timeout lets a path job run its longest single step; each step bounds
-// itself with its own timeout.
-func (w *runPathWorker) Timeout(*river.Job[runPathArgs]) time.Duration { return -1 }
+// Timeout lets a path job run all its steps; each step also bounds itself.
+func (w *runPathWorker) Timeout(job *river.Job[runPathArgs]) time.Duration {
+	if job.Args.TimeoutMS <= 0 {
+		return jobMargin
+	}
+	return time.Duration(job.Args.TimeoutMS) * time.Millisecond
+}
+
+// jobMargin is added to a path's step timeouts for its database work.
+const jobMargin = 10 * time.Second
 
 // maintenanceArgs asks to expire approvals and prune old evaluations.
 type maintenanceArgs struct{}
@@ -57,6 +68,8 @@ type maintenanceWorker struct {
 	river.WorkerDefaults[maintenanceArgs]
 	e *Engine
 }
+
+func (w *maintenanceWorker) Timeout(*river.Job[maintenanceArgs]) time.Duration { return time.Minute }
 
 func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[maintenanceArgs]) error {
 	if _, err := w.e.ExpireApprovals(ctx); err != nil {

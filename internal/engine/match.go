@@ -144,9 +144,19 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 		if len(p.Actions) == 0 {
 			continue
 		}
-		if err := e.queue.InsertTx(ctx, tx.Driver(), runPathArgs{WorkspaceID: ws, RunID: r.ID, Path: pi, Reason: "start"}, nil); err != nil {
+		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, "start"), nil); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pathJob is the job that drives path pi of r, bounded by its steps'
+// timeouts.
+func pathJob(ws int64, r *run.Run, pi int, reason string) runPathArgs {
+	total := jobMargin
+	for _, a := range r.Paths[pi].Actions {
+		total += action.CommonOf(a.Parameters).Timeout
+	}
+	return runPathArgs{WorkspaceID: ws, RunID: r.ID, Path: pi, Reason: reason, TimeoutMS: total.Milliseconds()}
 }

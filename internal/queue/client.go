@@ -23,6 +23,8 @@ type Config struct {
 	// RescueAfter is how long a job may run before the queue assumes its
 	// node died and runs it again elsewhere. It must exceed the longest job.
 	RescueAfter time.Duration
+	// JobTimeout bounds jobs whose worker sets no timeout of its own.
+	JobTimeout time.Duration
 	// PollInterval is how often idle nodes look for new jobs where the
 	// database cannot notify them (SQLite).
 	PollInterval time.Duration
@@ -44,7 +46,7 @@ func New(handle any, cfg Config) (*Queue, error) {
 		Workers:              cfg.Workers,
 		PeriodicJobs:         cfg.PeriodicJobs,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		JobTimeout:           -1, // workers bound their own work (action timeouts)
+		JobTimeout:           cfg.JobTimeout,
 		Logger:               cfg.Logger,
 		MaxAttempts:          10,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
