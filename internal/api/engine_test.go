@@ -679,3 +679,61 @@ func TestWorkflowOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestMissingValuesAreRecorded: a template that reads what a ticket does
+// not have renders it empty and the run history says which values were
+// missing; conditions on missing data simply do not match.
+func TestMissingValuesAreRecorded(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.create("/api/custom-fields", map[string]any{"key": "order_number", "name": "Order"})
+		wf := e.create("/api/workflows", map[string]any{"name": "note", "trigger_type": "on_new_ticket",
+			"conditions": []any{cond("does_not_have_tag", e.create("/api/tags", map[string]any{"name": "x"}))},
+			"actions":    []any{act("add_internal_note", map[string]any{"content": "order [{{customFields.order_number}}] ref [{{variables.nothing.id}}]"})}})
+		chWF := e.create("/api/workflows", workflowBody("channel", "on_new_ticket", []any{cond("channel_type_is", "email")}, act("set_status", map[string]any{"status": "closed"})))
+		tk := e.newTicket("no fields", "b", "m@example.com", nil)
+		e.settle(tk)
+		runs := e.runsOf(tk, wf)
+		if len(runs) != 1 || runs[0]["status"] != "succeeded" {
+			t.Fatalf("runs: %v", runs)
+		}
+		step := runs[0]["steps"].([]any)[0].(map[string]any)
+		input := step["input"].(map[string]any)
+		if input["content"] != "order [] ref []" {
+			t.Errorf("rendered content %q", input["content"])
+		}
+		if !reflect.DeepEqual(input["missing_variables"], []any{"customFields.order_number", "variables.nothing.id"}) {
+			t.Errorf("missing variables: %v", input["missing_variables"])
+		}
+		if n := len(e.runsOf(tk, chWF)); n != 0 {
+			t.Errorf("channel condition matched a ticket without a channel")
+		}
+	})
+}
+
+// TestEvaluationsArePrunedRunsStay: evaluations are kept briefly, runs are
+// history.
+func TestEvaluationsArePrunedRunsStay(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.create("/api/workflows", workflowBody("w", "on_new_ticket", nil, act("set_priority", map[string]any{"priority": "low"})))
+		tk := e.newTicket("x", "b", "p@example.com", nil)
+		e.settle(tk)
+		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 2 {
+			t.Fatalf("%d evaluations, want 2 (ticket.created, message.inbound)", n)
+		}
+		if _, err := e.db.PruneEvaluations(t.Context(), time.Now().Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 2 {
+			t.Errorf("recent evaluations were pruned")
+		}
+		if _, err := e.db.PruneEvaluations(t.Context(), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 0 {
+			t.Errorf("%d evaluations left after pruning", n)
+		}
+		if n := len(e.runs(tk)); n != 1 {
+			t.Errorf("runs after pruning: %d", n)
+		}
+	})
+}
