@@ -2,10 +2,10 @@ package main_test
 
 import (
 	"database/sql"
-	_ "modernc.org/sqlite"
 	"encoding/json"
 	"fmt"
 	"io"
+	_ "modernc.org/sqlite"
 	"net/http"
 	"net/http/httptest"
 	"strings"

@@ -23,7 +23,7 @@ func (s *Server) updateBusinessHours(w http.ResponseWriter, r *http.Request, p p
 	if err != nil {
 		return err
 	}
-	if err := s.db.SetBusinessHours(r.Context(), p.WorkspaceID, sched); err != nil {
+	if err := s.engine.SetBusinessHours(r.Context(), p.WorkspaceID, sched); err != nil {
 		return err
 	}
 	return ok(w, sched)

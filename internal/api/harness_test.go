@@ -28,6 +28,8 @@ type env struct {
 	srv    *httptest.Server
 	node   *app.App
 	clock  *clock
+	config app.Config
+	mu     sync.Mutex
 	wsA    int64
 	adminA string
 	agentA string
@@ -75,24 +77,51 @@ func newEnv(t *testing.T, url string) *env {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.clock = &clock{now: time.Now().UTC()}
+	e.clock = &clock{now: time.Now().UTC().Truncate(time.Second)}
+	db.SetClock(e.clock.Now)
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
-	node, err := app.New(app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := node.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = node.Stop(stopCtx)
-	})
-	e.node = node
-	e.srv = httptest.NewServer(node.Handler)
+	e.config = app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}}
+	e.node = e.startNode()
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		h := e.node.Handler
+		e.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// startNode starts a deskflow node (API and engine) on the env's database.
+func (e *env) startNode() *app.App {
+	e.t.Helper()
+	node, err := app.New(e.config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := node.Start(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { stopNode(node) })
+	return node
+}
+
+func stopNode(node *app.App) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = node.Stop(ctx)
+}
+
+// restart stops the node, runs between (the service is down), and starts a
+// new node on the same database.
+func (e *env) restart(between func()) {
+	e.t.Helper()
+	stopNode(e.node)
+	between()
+	node := e.startNode()
+	e.mu.Lock()
+	e.node = node
+	e.mu.Unlock()
 }
 
 // clock is the engine's injected clock.

@@ -70,6 +70,7 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},
 
 		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns},
+		{method: "GET", pattern: "/api/tickets/{ticket}/timers", tag: "runs", summary: "The ticket's pending on_no_reply timers: workflow, period start, due time", handle: s.listTicketTimers},
 		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)", handle: s.listTicketEvaluations},
 		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", handle: s.listManualWorkflows},
 		{method: "GET", pattern: "/api/runs/{run}", tag: "runs", summary: "Show a run: triggering event, condition results, steps", handle: s.showRun},

@@ -222,3 +222,18 @@ func (s *Server) decide(approve bool) handlerFunc {
 		return ok(w, a)
 	}
 }
+
+func (s *Server) listTicketTimers(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "ticket")
+	if err != nil {
+		return err
+	}
+	if err := s.ticketExists(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	timers, err := s.db.TicketTimers(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, timers)
+}

@@ -37,7 +37,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
-	wf, err = s.db.CreateWorkflow(r.Context(), p.WorkspaceID, wf)
+	wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
-	wf, err = s.db.UpdateWorkflow(r.Context(), p.WorkspaceID, wf)
+	wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteWorkflow(r.Context(), p.WorkspaceID, id); err != nil {
+	if err := s.engine.DeleteWorkflow(r.Context(), p.WorkspaceID, id); err != nil {
 		return err
 	}
 	return noContent(w)

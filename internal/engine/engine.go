@@ -67,6 +67,10 @@ type Engine struct {
 	queue    *queue.Queue
 	services *action.Services
 	cfg      Config
+
+	timerWake chan struct{}
+	stopLoop  context.CancelFunc
+	loopDone  chan struct{}
 }
 
 // New builds an engine and installs its event hook on the store, so that
@@ -92,11 +96,12 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Workers = 50
 	}
 	e := &Engine{
-		db:       cfg.DB,
-		log:      cfg.Logger,
-		now:      cfg.Now,
-		services: &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL},
-		cfg:      cfg,
+		db:        cfg.DB,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		services:  &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL},
+		cfg:       cfg,
+		timerWake: make(chan struct{}, 1),
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &processEventWorker{e: e})
@@ -130,16 +135,26 @@ func cmpOr(v, fallback time.Duration) time.Duration {
 	return fallback
 }
 
-// Start begins working jobs.
+// Start begins working jobs and firing no-reply timers.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.queue.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
+	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopLoop, e.loopDone = cancel, make(chan struct{})
+	go func() {
+		defer close(e.loopDone)
+		e.timerLoop(loopCtx)
+	}()
 	return nil
 }
 
-// Stop stops taking jobs and waits for the running ones.
+// Stop stops firing timers and taking jobs, and waits for running jobs.
 func (e *Engine) Stop(ctx context.Context) error {
+	if e.stopLoop != nil {
+		e.stopLoop()
+		<-e.loopDone
+	}
 	return e.queue.Stop(ctx)
 }
 
@@ -157,6 +172,8 @@ func triggerOf(eventType string) string {
 		return "on_tag_added"
 	case helpdesk.EventTagRemoved:
 		return "on_tag_removed"
+	case helpdesk.EventNoReplyDue:
+		return "on_no_reply"
 	}
 	return ""
 }
@@ -164,6 +181,9 @@ func triggerOf(eventType string) string {
 // onEvent enqueues the processing of an event that can fire workflows,
 // inside the transaction that stored it.
 func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64, ev helpdesk.Event) error {
+	if err := e.trackWaiting(ctx, tx, workspaceID, ev); err != nil {
+		return err
+	}
 	if triggerOf(ev.Type) == "" {
 		return nil
 	}

@@ -33,11 +33,21 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 	if err != nil {
 		return fmt.Errorf("load facts of event %s: %w", eventID, err)
 	}
-	workflows, err := e.db.EnabledWorkflows(ctx, ws, triggerOf(ev.Type))
+	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}}
+	var workflows []*workflow.Workflow
+	if ev.Type == helpdesk.EventNoReplyDue && ev.WorkflowID != nil {
+		var blocked *run.WorkflowResult
+		workflows, blocked, err = e.noReplyGate(ctx, ws, ev, facts.Ticket)
+		if blocked != nil {
+			blocked.Conditions = []condition.Result{}
+			eval.Results = append(eval.Results, *blocked)
+		}
+	} else {
+		workflows, err = e.db.EnabledWorkflows(ctx, ws, triggerOf(ev.Type))
+	}
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
 	}
-	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}}
 	var runs []*run.Run
 	for _, wf := range workflows {
 		result, r := e.evaluate(wf, ev, facts)

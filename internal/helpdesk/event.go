@@ -25,11 +25,13 @@ func (c Cause) Depth() int { return len(c.WorkflowIDs) }
 
 // Event is a stored change, written in the same transaction as the change.
 type Event struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	TicketID  string    `json:"ticket_id"`
-	MessageID *string   `json:"message_id,omitempty"`
-	TagID     *string   `json:"tag_id,omitempty"`
-	Cause     Cause     `json:"cause"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	TicketID  string  `json:"ticket_id"`
+	MessageID *string `json:"message_id,omitempty"`
+	TagID     *string `json:"tag_id,omitempty"`
+	// WorkflowID names the workflow a no-reply timer fired for.
+	WorkflowID *string   `json:"workflow_id,omitempty"`
+	Cause      Cause     `json:"cause"`
+	CreatedAt  time.Time `json:"created_at"`
 }

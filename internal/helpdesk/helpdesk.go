@@ -162,6 +162,9 @@ type Ticket struct {
 	CustomFields map[string]any `json:"custom_fields"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
+	// WaitingSince is when the customer's current wait for a reply began
+	// (nil when nobody is waiting): the start of the on_no_reply period.
+	WaitingSince *time.Time `json:"waiting_since"`
 }
 
 // Message directions.

@@ -137,6 +137,10 @@ const (
 	OutcomeOutOfScope = "tag_not_in_scope"
 	OutcomeLoop       = "loop_prevented"
 	OutcomeDepthLimit = "depth_limit"
+	// Outcomes of a no-reply timer that fell due.
+	OutcomeWorkflowGone = "workflow_disabled"
+	OutcomeTicketClosed = "ticket_closed"
+	OutcomePeriodEnded  = "period_ended"
 )
 
 // WorkflowResult is one workflow's evaluation against an event.

@@ -29,10 +29,10 @@ func (db *DB) BusinessHours(ctx context.Context, workspaceID int64) (businesshou
 }
 
 // SetBusinessHours stores a validated schedule.
-func (db *DB) SetBusinessHours(ctx context.Context, workspaceID int64, s businesshours.Schedule) error {
+func (tx *Tx) SetBusinessHours(ctx context.Context, workspaceID int64, s businesshours.Schedule) error {
 	text, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode business hours: %w", err)
 	}
-	return execOne(ctx, db.b.writer(), "workspace", fmt.Sprint(workspaceID), `UPDATE workspaces SET business_hours = ? WHERE id = ?`, string(text), workspaceID)
+	return execOne(ctx, tx.q, "workspace", fmt.Sprint(workspaceID), `UPDATE workspaces SET business_hours = ? WHERE id = ?`, string(text), workspaceID)
 }

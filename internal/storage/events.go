@@ -24,8 +24,8 @@ func (tx *Tx) Emit(ctx context.Context, workspaceID int64, ev helpdesk.Event) (h
 	if err != nil {
 		return ev, fmt.Errorf("encode event cause: %w", err)
 	}
-	_, err = tx.q.exec(ctx, `INSERT INTO events (id, workspace_id, type, ticket_id, message_id, tag_id, cause, depth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, workspaceID, ev.Type, ev.TicketID, ev.MessageID, ev.TagID, string(cause), ev.Cause.Depth(), micros(ev.CreatedAt))
+	_, err = tx.q.exec(ctx, `INSERT INTO events (id, workspace_id, type, ticket_id, message_id, tag_id, workflow_id, cause, depth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, workspaceID, ev.Type, ev.TicketID, nullable(ev.MessageID), nullable(ev.TagID), nullable(ev.WorkflowID), string(cause), ev.Cause.Depth(), micros(ev.CreatedAt))
 	if err != nil {
 		return ev, fmt.Errorf("store event %s: %w", ev.Type, err)
 	}
@@ -41,14 +41,15 @@ func scanEvent(r row) (helpdesk.Event, error) {
 	var (
 		ev           helpdesk.Event
 		message, tag nullString
+		workflow     nullString
 		cause        string
 		created      int64
 	)
-	err := r.Scan(&ev.ID, &ev.Type, &ev.TicketID, &message, &tag, &cause, &created)
+	err := r.Scan(&ev.ID, &ev.Type, &ev.TicketID, &message, &tag, &workflow, &cause, &created)
 	if err != nil {
 		return ev, err
 	}
-	ev.MessageID, ev.TagID, ev.CreatedAt = message.ptr(), tag.ptr(), fromMicros(created)
+	ev.MessageID, ev.TagID, ev.WorkflowID, ev.CreatedAt = message.ptr(), tag.ptr(), workflow.ptr(), fromMicros(created)
 	if err := json.Unmarshal([]byte(cause), &ev.Cause); err != nil {
 		return ev, fmt.Errorf("decode cause of event %s: %w", ev.ID, err)
 	}
@@ -58,11 +59,20 @@ func scanEvent(r row) (helpdesk.Event, error) {
 // ListTicketEvents lists a ticket's events, oldest first.
 func (db *DB) ListTicketEvents(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Event, error) {
 	return queryAll(ctx, db.b.reader(), scanEvent,
-		`SELECT id, type, ticket_id, message_id, tag_id, cause, created_at FROM events WHERE workspace_id = ? AND ticket_id = ? ORDER BY id`, workspaceID, ticketID)
+		`SELECT id, type, ticket_id, message_id, tag_id, workflow_id, cause, created_at FROM events WHERE workspace_id = ? AND ticket_id = ? ORDER BY id`, workspaceID, ticketID)
 }
 
 // GetEvent loads one event.
 func (db *DB) GetEvent(ctx context.Context, workspaceID int64, id string) (helpdesk.Event, error) {
 	return get(ctx, db, scanEvent, "event", id,
-		`SELECT id, type, ticket_id, message_id, tag_id, cause, created_at FROM events WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+		`SELECT id, type, ticket_id, message_id, tag_id, workflow_id, cause, created_at FROM events WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// CountEvents counts the workspace's events of one type.
+func (db *DB) CountEvents(ctx context.Context, workspaceID int64, eventType string) (int, error) {
+	var n int
+	if err := db.b.reader().queryRow(ctx, `SELECT COUNT(*) FROM events WHERE workspace_id = ? AND type = ?`, workspaceID, eventType).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s events: %w", eventType, err)
+	}
+	return n, nil
 }

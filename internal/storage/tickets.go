@@ -20,7 +20,7 @@ type NewTicket struct {
 	CustomFields map[string]any
 }
 
-const ticketColumns = `id, subject, status, priority, channel_id, contact_id, assignee_type, assignee_user_id, assignee_team_id, custom_fields, created_at, updated_at`
+const ticketColumns = `id, subject, status, priority, channel_id, contact_id, assignee_type, assignee_user_id, assignee_team_id, custom_fields, created_at, updated_at, waiting_since`
 
 func scanTicket(r row) (helpdesk.Ticket, error) {
 	var (
@@ -29,14 +29,15 @@ func scanTicket(r row) (helpdesk.Ticket, error) {
 		assigneeUser, assigneeTm nullString
 		fields                   string
 		created, updated         int64
+		waiting                  nullInt
 	)
-	err := r.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &channel, &contact, &t.Assignee.Type, &assigneeUser, &assigneeTm, &fields, &created, &updated)
+	err := r.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &channel, &contact, &t.Assignee.Type, &assigneeUser, &assigneeTm, &fields, &created, &updated, &waiting)
 	if err != nil {
 		return t, err
 	}
 	t.ChannelID, t.ContactID = channel.ptr(), contact.ptr()
 	t.Assignee.UserID, t.Assignee.TeamID = assigneeUser.ptr(), assigneeTm.ptr()
-	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
+	t.CreatedAt, t.UpdatedAt, t.WaitingSince = fromMicros(created), fromMicros(updated), waiting.time()
 	t.CustomFields = map[string]any{}
 	if err := json.Unmarshal([]byte(fields), &t.CustomFields); err != nil {
 		return t, fmt.Errorf("decode custom fields of ticket %s: %w", t.ID, err)

@@ -97,36 +97,44 @@ func nonNilSlice[T any](s []T) []T {
 }
 
 // CreateWorkflow stores a validated workflow.
-func (db *DB) CreateWorkflow(ctx context.Context, workspaceID int64, w *workflow.Workflow) (*workflow.Workflow, error) {
+func (tx *Tx) CreateWorkflow(ctx context.Context, workspaceID int64, w *workflow.Workflow) (*workflow.Workflow, error) {
 	d, err := encodeWorkflow(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode workflow: %w", err)
 	}
-	now := db.Now()
+	now := tx.db.Now()
 	w.ID, w.CreatedAt, w.UpdatedAt = helpdesk.NewID(), now, now
-	_, err = db.b.writer().exec(ctx, `INSERT INTO workflows (`+workflowColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.q.exec(ctx, `INSERT INTO workflows (`+workflowColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(now), micros(now), workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("create workflow: %w", err)
 	}
-	return db.GetWorkflow(ctx, workspaceID, w.ID)
+	return tx.Workflow(ctx, workspaceID, w.ID)
+}
+
+// Workflow loads one workflow inside the transaction.
+func (tx *Tx) Workflow(ctx context.Context, workspaceID int64, id string) (*workflow.Workflow, error) {
+	return getWith(ctx, tx.db, tx.q, scanWorkflow, "workflow", id, `SELECT `+workflowColumns+` FROM workflows WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
 
 // UpdateWorkflow replaces a workflow's definition with a validated one.
-func (db *DB) UpdateWorkflow(ctx context.Context, workspaceID int64, w *workflow.Workflow) (*workflow.Workflow, error) {
+func (tx *Tx) UpdateWorkflow(ctx context.Context, workspaceID int64, w *workflow.Workflow) (*workflow.Workflow, error) {
 	d, err := encodeWorkflow(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode workflow %s: %w", w.ID, err)
 	}
-	err = execOne(ctx, db.b.writer(), "workflow", w.ID, `UPDATE workflows SET name = ?, description = ?, trigger_type = ?, trigger_parameters = ?, condition_match_type = ?, is_enabled = ?, position = ?, conditions = ?, actions = ?, paths = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
-		w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(db.Now()), workspaceID, w.ID)
+	err = execOne(ctx, tx.q, "workflow", w.ID, `UPDATE workflows SET name = ?, description = ?, trigger_type = ?, trigger_parameters = ?, condition_match_type = ?, is_enabled = ?, position = ?, conditions = ?, actions = ?, paths = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+		w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(tx.db.Now()), workspaceID, w.ID)
 	if err != nil {
 		return nil, err
 	}
-	return db.GetWorkflow(ctx, workspaceID, w.ID)
+	return tx.Workflow(ctx, workspaceID, w.ID)
 }
 
-// DeleteWorkflow deletes a workflow.
-func (db *DB) DeleteWorkflow(ctx context.Context, workspaceID int64, id string) error {
-	return execOne(ctx, db.b.writer(), "workflow", id, `DELETE FROM workflows WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+// DeleteWorkflow deletes a workflow and its pending timers.
+func (tx *Tx) DeleteWorkflow(ctx context.Context, workspaceID int64, id string) error {
+	if err := execOne(ctx, tx.q, "workflow", id, `DELETE FROM workflows WHERE workspace_id = ? AND id = ?`, workspaceID, id); err != nil {
+		return err
+	}
+	return tx.DeleteWorkflowTimers(ctx, workspaceID, id)
 }

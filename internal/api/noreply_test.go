@@ -1,0 +1,290 @@
+package api_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
+)
+
+// timers lists a ticket's pending no-reply timers.
+func (e *env) timers(ticket string) []map[string]any {
+	e.t.Helper()
+	var out []map[string]any
+	for _, t := range e.must(200, e.asAdmin("GET", "/api/tickets/"+ticket+"/timers", nil)).list() {
+		out = append(out, t.(map[string]any))
+	}
+	return out
+}
+
+func dueOf(t *testing.T, timer map[string]any) time.Time {
+	t.Helper()
+	due, err := time.Parse(time.RFC3339, timer["due_at"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return due
+}
+
+// fire advances the clock, fires due timers and returns how many fired.
+// The node's own scheduler may fire them first (it reads the same clock),
+// so the count is of no_reply.due events, whoever fired them.
+func (e *env) fire(advance time.Duration) int {
+	e.t.Helper()
+	before := e.countDue()
+	e.clock.Advance(advance)
+	if _, err := e.node.Engine.FireDueTimers(e.t.Context()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.settle("")
+	return e.countDue() - before
+}
+
+func (e *env) countDue() int {
+	n, err := e.db.CountEvents(e.t.Context(), e.wsA, helpdesk.EventNoReplyDue)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) reply(ticket, direction, body string) {
+	e.t.Helper()
+	e.must(201, e.asAdmin("POST", "/api/tickets/"+ticket+"/messages", map[string]any{"direction": direction, "body": body}))
+	e.settle(ticket)
+}
+
+func noReplyWorkflow(value int, unit string, business bool) map[string]any {
+	return map[string]any{
+		"name": "Escalate", "trigger_type": "on_no_reply",
+		"trigger_parameters": map[string]any{"value": value, "unit": unit, "only_business_hours": business},
+		"actions":            []any{act("add_internal_note", map[string]any{"content": "still waiting on: {{message.body}}"})},
+	}
+}
+
+func notes(e *env, ticket string) []string {
+	var out []string
+	for _, m := range e.ticket(ticket)["messages"].([]any) {
+		if mm := m.(map[string]any); mm["direction"] == "note" {
+			out = append(out, mm["body"].(string))
+		}
+	}
+	return out
+}
+
+func TestNoReplyPeriods(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", false))
+		start := e.clock.Now()
+		tk := e.newTicket("Where is my order?", "first question", "w@example.com", nil)
+		e.settle(tk)
+		timers := e.timers(tk)
+		if len(timers) != 1 || timers[0]["workflow_id"] != wf || !dueOf(t, timers[0]).Equal(start.Add(4*time.Hour)) {
+			t.Fatalf("timers: %v", timers)
+		}
+		// A second customer message in the same period does not restart it.
+		e.clock.Advance(time.Hour)
+		e.reply(tk, "inbound", "hello??")
+		if got := e.timers(tk); len(got) != 1 || !dueOf(t, got[0]).Equal(start.Add(4*time.Hour)) {
+			t.Fatalf("timers after a second message: %v", got)
+		}
+		if n := e.fire(3*time.Hour - time.Minute); n != 0 {
+			t.Fatalf("fired %d timers a minute early", n)
+		}
+		if n := e.fire(2 * time.Minute); n != 1 {
+			t.Fatalf("fired %d timers when due", n)
+		}
+		if got := notes(e, tk); !reflect.DeepEqual(got, []string{"still waiting on: first question"}) {
+			t.Errorf("notes = %v", got)
+		}
+		// Once per period.
+		if n := e.fire(48 * time.Hour); n != 0 {
+			t.Errorf("fired again in the same period")
+		}
+		if len(e.timers(tk)) != 0 {
+			t.Errorf("a fired timer is still listed as pending")
+		}
+		// An agent reply ends the period; the next customer message re-arms.
+		e.reply(tk, "outbound", "on its way")
+		e.reply(tk, "inbound", "thanks, one more thing")
+		rearmed := e.clock.Now()
+		if got := e.timers(tk); len(got) != 1 || !dueOf(t, got[0]).Equal(rearmed.Add(4*time.Hour)) {
+			t.Fatalf("re-armed timers: %v", got)
+		}
+		if n := e.fire(4 * time.Hour); n != 1 {
+			t.Fatalf("second period fired %d", n)
+		}
+		if got := notes(e, tk); len(got) != 2 || got[1] != "still waiting on: thanks, one more thing" {
+			t.Errorf("notes = %v", got)
+		}
+		if runs := e.runsOf(tk, wf); len(runs) != 2 || runs[0]["event"].(map[string]any)["type"] != "no_reply.due" {
+			t.Errorf("runs: %v", runs)
+		}
+	})
+}
+
+func TestNoReplyAgentReplyStopsWorkflowReplyDoesNot(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		wf := e.create("/api/workflows", noReplyWorkflow(30, "minutes", false))
+		answered := e.newTicket("a", "b", "a@example.com", nil)
+		auto := e.newTicket("c", "d", "c@example.com", nil)
+		e.settle(auto)
+		e.reply(answered, "outbound", "an agent answers")
+		if len(e.timers(answered)) != 0 {
+			t.Errorf("an agent reply left timers armed")
+		}
+		// A reply sent by a workflow (an auto-acknowledgement) carries its
+		// run as cause: the period stays open.
+		err := e.db.InTx(t.Context(), func(tx *storage.Tx) error {
+			run := helpdesk.NewID()
+			_, err := tx.AddMessage(t.Context(), e.wsA, helpdesk.Message{TicketID: auto, Direction: helpdesk.DirectionOutbound, Body: "We got your message", WorkflowRunID: &run},
+				helpdesk.Cause{WorkflowIDs: []string{wf}, RunID: run})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(e.timers(auto)) != 1 {
+			t.Errorf("a workflow's reply ended the period")
+		}
+		if n := e.fire(31 * time.Minute); n != 1 {
+			t.Errorf("fired %d, want 1 (only the auto-replied ticket)", n)
+		}
+		if len(e.runsOf(answered, wf)) != 0 || len(e.runsOf(auto, wf)) != 1 {
+			t.Errorf("runs: answered %d, auto %d", len(e.runsOf(answered, wf)), len(e.runsOf(auto, wf)))
+		}
+	})
+}
+
+func outcomeOf(e *env, ticket, workflow string) string {
+	for _, ev := range e.asAdmin("GET", "/api/tickets/"+ticket+"/evaluations?per_page=200", nil).list() {
+		m := ev.(map[string]any)
+		if m["event_type"] != "no_reply.due" {
+			continue
+		}
+		for _, r := range m["results"].([]any) {
+			if rr := r.(map[string]any); rr["workflow_id"] == workflow {
+				return rr["outcome"].(string)
+			}
+		}
+	}
+	return ""
+}
+
+func TestNoReplyDoesNotFireOnSolvedTickets(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		wf := e.create("/api/workflows", noReplyWorkflow(1, "hours", false))
+		for _, status := range []string{"solved", "closed", "spam"} {
+			tk := e.newTicket(status, "b", status+"@example.com", nil)
+			e.settle(tk)
+			e.must(200, e.asAdmin("PUT", "/api/tickets/"+tk, map[string]any{"status": status}))
+			if n := e.fire(61 * time.Minute); n != 1 {
+				t.Fatalf("%s: fired %d", status, n)
+			}
+			if n := len(e.runsOf(tk, wf)); n != 0 {
+				t.Errorf("%s ticket: workflow ran", status)
+			}
+			if got := outcomeOf(e, tk, wf); got != "ticket_closed" {
+				t.Errorf("%s ticket: outcome %q", status, got)
+			}
+		}
+	})
+}
+
+func TestNoReplyWorkflowChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		start := e.clock.Now()
+		waiting := e.newTicket("before", "b", "w@example.com", nil)
+		e.settle(waiting)
+		// A workflow created while a customer waits arms a timer for them.
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", false))
+		if got := e.timers(waiting); len(got) != 1 || !dueOf(t, got[0]).Equal(start.Add(4*time.Hour)) {
+			t.Fatalf("timers of an open period after creating the workflow: %v", got)
+		}
+		// Editing the duration moves the due time.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"trigger_parameters": map[string]any{"value": 90, "unit": "minutes"}}))
+		if got := e.timers(waiting); len(got) != 1 || !dueOf(t, got[0]).Equal(start.Add(90*time.Minute)) {
+			t.Fatalf("timers after editing: %v", got)
+		}
+		// Editing something else keeps it.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"name": "Renamed"}))
+		if got := e.timers(waiting); len(got) != 1 || !dueOf(t, got[0]).Equal(start.Add(90*time.Minute)) {
+			t.Fatalf("timers after renaming: %v", got)
+		}
+		// Disabled: no timers, never fires; enabled again: armed again.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": false}))
+		if len(e.timers(waiting)) != 0 {
+			t.Errorf("a disabled workflow keeps timers")
+		}
+		if n := e.fire(2 * time.Hour); n != 0 {
+			t.Errorf("a disabled workflow fired")
+		}
+		// Enabled again: re-armed, and as the due time has passed, it fires
+		// promptly by itself.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": true}))
+		e.eventually("the re-armed, overdue timer fires", func() bool { return e.countDue() == 1 })
+		e.settle(waiting)
+		if n := len(e.runsOf(waiting, wf)); n != 1 {
+			t.Errorf("runs after re-enabling: %d", n)
+		}
+		e.reply(waiting, "outbound", "agent")
+		e.reply(waiting, "inbound", "customer again")
+		// Deleted: its timers go, nothing fires.
+		e.must(204, e.asAdmin("DELETE", "/api/workflows/"+wf, nil))
+		if len(e.timers(waiting)) != 0 {
+			t.Errorf("a deleted workflow keeps timers")
+		}
+		if n := e.fire(time.Hour); n != 0 {
+			t.Errorf("a deleted workflow fired")
+		}
+	})
+}
+
+// TestNoReplyBusinessHours: the DESIGN.md example (Fri 16:00 + 4 business
+// hours = Mon 12:00 in Berlin) through the API, and a change of business
+// hours re-computing the due time.
+func TestNoReplyBusinessHours(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		week := func(end string) map[string]any {
+			day := []any{map[string]any{"start": "09:00", "end": end}}
+			return map[string]any{"timezone": "Europe/Berlin", "weekly": map[string]any{"monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day}}
+		}
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", week("17:00")))
+		e.create("/api/workflows", noReplyWorkflow(4, "hours", true))
+		friday := time.Date(2026, 11, 27, 16, 0, 0, 0, berlin)
+		e.clock.Advance(friday.Sub(e.clock.Now()))
+		tk := e.newTicket("weekend", "b", "b@example.com", nil)
+		e.settle(tk)
+		if got := e.timers(tk); len(got) != 1 || !dueOf(t, got[0]).Equal(time.Date(2026, 11, 30, 12, 0, 0, 0, berlin)) {
+			t.Fatalf("due: %v", got)
+		}
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", week("18:00")))
+		if got := e.timers(tk); len(got) != 1 || !dueOf(t, got[0]).Equal(time.Date(2026, 11, 30, 11, 0, 0, 0, berlin)) {
+			t.Fatalf("due after changing hours: %v", got)
+		}
+		if n := e.fire(time.Date(2026, 11, 30, 11, 0, 0, 0, berlin).Sub(e.clock.Now())); n != 1 {
+			t.Errorf("fired %d at the due time", n)
+		}
+	})
+}
+
+// TestNoReplyTimerDueDuringDowntime: a timer that fell due while no node
+// ran fires when a node starts, by itself.
+func TestNoReplyTimerDueDuringDowntime(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		wf := e.create("/api/workflows", noReplyWorkflow(2, "hours", false))
+		tk := e.newTicket("down", "b", "d@example.com", nil)
+		e.settle(tk)
+		e.restart(func() { e.clock.Advance(3 * time.Hour) })
+		e.eventually("the overdue timer fires after the restart", func() bool {
+			return len(e.runsOf(tk, wf)) == 1
+		})
+		e.settle(tk)
+		if got := notes(e, tk); len(got) != 1 {
+			t.Errorf("notes after restart: %v", got)
+		}
+	})
+}

@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/businesshours"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/run"
+	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/workflow"
+)
+
+// on_no_reply (seed 003, DESIGN.md §5). A waiting period opens at the first
+// customer message after the last agent reply (or at ticket creation) and
+// closes with an agent reply; replies sent by workflows do not close it.
+// Each open period arms one timer per enabled on_no_reply workflow, stored
+// with its due time; a scheduler fires due timers as no_reply.due events,
+// which run that workflow once if the period is still open and the ticket
+// is not solved, closed or spam.
+
+// timerPoll bounds how long the scheduler sleeps: other nodes may arm
+// timers it was not told about.
+const timerPoll = time.Second
+
+// trackWaiting keeps the waiting period of a ticket in step with its
+// messages, inside the transaction that stores each message.
+func (e *Engine) trackWaiting(ctx context.Context, tx *storage.Tx, ws int64, ev helpdesk.Event) error {
+	switch {
+	case ev.Type == helpdesk.EventInboundMessage && ev.MessageID != nil:
+		started, err := tx.StartWaiting(ctx, ws, ev.TicketID, *ev.MessageID, ev.CreatedAt)
+		if err != nil || !started {
+			return err
+		}
+		wfs, err := e.db.EnabledWorkflows(ctx, ws, workflow.TriggerNoReply)
+		if err != nil || len(wfs) == 0 {
+			return err
+		}
+		sched, err := e.db.BusinessHours(ctx, ws)
+		if err != nil {
+			return err
+		}
+		period := storage.WaitingPeriod{TicketID: ev.TicketID, MessageID: *ev.MessageID, Since: ev.CreatedAt}
+		return e.arm(ctx, tx, ws, wfs, sched, []storage.WaitingPeriod{period})
+	case ev.Type == helpdesk.EventOutboundMessage && ev.Cause.RunID == "":
+		// An agent's reply ends the period; a workflow's does not.
+		return tx.EndWaiting(ctx, ws, ev.TicketID)
+	}
+	return nil
+}
+
+// arm stores the timers of the workflows for the periods.
+func (e *Engine) arm(ctx context.Context, tx *storage.Tx, ws int64, wfs []*workflow.Workflow, sched businesshours.Schedule, periods []storage.WaitingPeriod) error {
+	var cal *businesshours.Calendar
+	timers := make([]storage.Timer, 0, len(wfs)*len(periods))
+	for _, wf := range wfs {
+		p, ok := wf.NoReply()
+		if !ok || !wf.IsEnabled {
+			continue
+		}
+		if p.OnlyBusinessHours && cal == nil {
+			var err error
+			if cal, err = sched.Compile(); err != nil {
+				return fmt.Errorf("business hours of workspace %d: %w", ws, err)
+			}
+		}
+		for _, period := range periods {
+			due, err := businesshours.Due(cal, period.Since, p.Value, p.Unit, p.OnlyBusinessHours)
+			if err != nil {
+				return fmt.Errorf("due time of workflow %s: %w", wf.ID, err)
+			}
+			timers = append(timers, storage.Timer{
+				ID: helpdesk.NewID(), WorkspaceID: ws, TicketID: period.TicketID, WorkflowID: wf.ID,
+				MessageID: period.MessageID, PeriodStartedAt: period.Since, DueAt: due,
+			})
+		}
+	}
+	if len(timers) == 0 {
+		return nil
+	}
+	if err := tx.ArmTimers(ctx, timers); err != nil {
+		return err
+	}
+	e.wakeTimers()
+	return nil
+}
+
+// rearm replaces a workflow's pending timers by ones computed from its
+// current parameters, for every open period of the workspace. Periods whose
+// timer already fired keep it, so no period fires twice.
+func (e *Engine) rearm(ctx context.Context, tx *storage.Tx, ws int64, wf *workflow.Workflow, sched businesshours.Schedule) error {
+	if err := tx.DeleteWorkflowTimers(ctx, ws, wf.ID); err != nil {
+		return err
+	}
+	if wf.TriggerType != workflow.TriggerNoReply || !wf.IsEnabled {
+		return nil
+	}
+	after := ""
+	for {
+		periods, err := tx.WaitingPeriods(ctx, ws, after, 1000)
+		if err != nil {
+			return err
+		}
+		if len(periods) == 0 {
+			return nil
+		}
+		if err := e.arm(ctx, tx, ws, []*workflow.Workflow{wf}, sched, periods); err != nil {
+			return err
+		}
+		after = periods[len(periods)-1].TicketID
+	}
+}
+
+// SaveWorkflow stores a validated workflow (new when its id is empty) and
+// re-computes its pending timers in the same transaction.
+func (e *Engine) SaveWorkflow(ctx context.Context, ws int64, wf *workflow.Workflow) (*workflow.Workflow, error) {
+	var saved *workflow.Workflow
+	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if wf.ID == "" {
+			saved, err = tx.CreateWorkflow(ctx, ws, wf)
+		} else {
+			saved, err = tx.UpdateWorkflow(ctx, ws, wf)
+		}
+		if err != nil {
+			return err
+		}
+		sched, err := e.db.BusinessHours(ctx, ws)
+		if err != nil {
+			return err
+		}
+		return e.rearm(ctx, tx, ws, saved, sched)
+	})
+	return saved, err
+}
+
+// DeleteWorkflow deletes a workflow; its pending timers go with it.
+func (e *Engine) DeleteWorkflow(ctx context.Context, ws int64, id string) error {
+	return e.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteWorkflow(ctx, ws, id) })
+}
+
+// SetBusinessHours stores the workspace's schedule and re-computes the
+// timers of its business-hours workflows.
+func (e *Engine) SetBusinessHours(ctx context.Context, ws int64, sched businesshours.Schedule) error {
+	wfs, err := e.db.EnabledWorkflows(ctx, ws, workflow.TriggerNoReply)
+	if err != nil {
+		return err
+	}
+	return e.db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SetBusinessHours(ctx, ws, sched); err != nil {
+			return err
+		}
+		for _, wf := range wfs {
+			if p, _ := wf.NoReply(); p.OnlyBusinessHours {
+				if err := e.rearm(ctx, tx, ws, wf, sched); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// FireDueTimers fires every timer due by the engine's clock; each becomes a
+// no_reply.due event processed like any other. It returns how many fired.
+func (e *Engine) FireDueTimers(ctx context.Context) (int, error) {
+	fired := 0
+	for {
+		now := e.Now()
+		due, err := e.db.DueTimers(ctx, now, 200)
+		if err != nil || len(due) == 0 {
+			return fired, err
+		}
+		err = e.db.InTx(ctx, func(tx *storage.Tx) error {
+			for _, t := range due {
+				ok, err := tx.FireTimer(ctx, t, now)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+				if _, err := tx.Emit(ctx, t.WorkspaceID, helpdesk.Event{
+					Type: helpdesk.EventNoReplyDue, TicketID: t.TicketID, MessageID: &t.MessageID, WorkflowID: &t.WorkflowID,
+				}); err != nil {
+					return err
+				}
+				fired++
+			}
+			return nil
+		})
+		if err != nil {
+			return fired, fmt.Errorf("fire timers: %w", err)
+		}
+		if len(due) < 200 {
+			return fired, nil
+		}
+	}
+}
+
+// wakeTimers tells the scheduler that a timer was armed.
+func (e *Engine) wakeTimers() {
+	select {
+	case e.timerWake <- struct{}{}:
+	default:
+	}
+}
+
+// timerLoop fires due timers: at start (timers that fell due while the
+// service was down), when woken, when the soonest timer is due, and at
+// least every timerPoll.
+func (e *Engine) timerLoop(ctx context.Context) {
+	for {
+		if _, err := e.FireDueTimers(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("fire no-reply timers", "error", err)
+		}
+		wait := timerPoll
+		if next, ok, err := e.db.NextTimer(ctx); err == nil && ok {
+			wait = min(max(next.Sub(e.Now()), 0), timerPoll)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-e.timerWake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// noReplyGate decides, for a no_reply.due event, whether its workflow may
+// still run: it must exist and be an enabled on_no_reply workflow, the
+// period must still be open, and the ticket not solved, closed or spam.
+func (e *Engine) noReplyGate(ctx context.Context, ws int64, ev helpdesk.Event, ticket *helpdesk.Ticket) ([]*workflow.Workflow, *run.WorkflowResult, error) {
+	wf, err := e.db.GetWorkflow(ctx, ws, *ev.WorkflowID)
+	if err == storage.ErrNotFound {
+		return nil, &run.WorkflowResult{WorkflowID: *ev.WorkflowID, Outcome: run.OutcomeWorkflowGone, Detail: "the workflow was deleted"}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	blocked := func(outcome, detail string) ([]*workflow.Workflow, *run.WorkflowResult, error) {
+		return nil, &run.WorkflowResult{WorkflowID: wf.ID, Name: wf.Name, Outcome: outcome, Detail: detail}, nil
+	}
+	if !wf.IsEnabled || wf.TriggerType != workflow.TriggerNoReply {
+		return blocked(run.OutcomeWorkflowGone, "the workflow is disabled or no longer on_no_reply")
+	}
+	switch ticket.Status {
+	case helpdesk.StatusSolved, helpdesk.StatusClosed, helpdesk.StatusSpam:
+		return blocked(run.OutcomeTicketClosed, "the ticket is "+ticket.Status)
+	}
+	period, err := e.db.WaitingPeriodOf(ctx, ws, ev.TicketID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if period == nil || ev.MessageID == nil || period.MessageID != *ev.MessageID {
+		return blocked(run.OutcomePeriodEnded, "an agent replied before the timer fired")
+	}
+	return []*workflow.Workflow{wf}, nil, nil
+}
