@@ -165,3 +165,13 @@ func (tx *Tx) FireTimer(ctx context.Context, t Timer, at time.Time) (bool, error
 	}
 	return n == 1, nil
 }
+
+// FiringLateness returns, for fired timers due in [from, to], how late each
+// fired (fired_at - due_at): the measure of the scheduler's promptness.
+func (db *DB) FiringLateness(ctx context.Context, from, to time.Time) ([]time.Duration, error) {
+	return queryAll(ctx, db.b.reader(), func(r row) (time.Duration, error) {
+		var late int64
+		err := r.Scan(&late)
+		return time.Duration(late) * time.Microsecond, err
+	}, `SELECT fired_at - due_at FROM no_reply_timers WHERE status = ? AND due_at BETWEEN ? AND ? ORDER BY 1`, TimerFired, micros(from), micros(to))
+}
