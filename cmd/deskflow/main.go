@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/app"
+	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/outbound"
 )
 
@@ -140,7 +141,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Bootstrap(ctx, db, stdout); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter})
+	var key []byte
+	if raw := os.Getenv(connector.EnvKey); raw != "" {
+		if key, err = connector.ParseKey(raw); err != nil {
+			return err
+		}
+	}
+	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key})
 	if err != nil {
 		return err
 	}

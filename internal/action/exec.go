@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 
+	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/template"
 )
@@ -33,12 +36,23 @@ type TicketStore interface {
 	AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error)
 }
 
+// ConnectorSource gives actions the workspace's connectors with their
+// credentials opened.
+type ConnectorSource interface {
+	Connector(ctx context.Context, workspaceID int64, id string) (*connector.Connector, error)
+	// UpdateCredentials merges credentials into a connector's (an OAuth
+	// token refresh); an empty value deletes a key.
+	UpdateCredentials(ctx context.Context, workspaceID int64, id string, creds map[string]string) error
+}
+
 // Services are the outside-world dependencies of external actions.
 type Services struct {
 	// HTTP is the guarded client every outbound request goes through.
 	HTTP *http.Client
 	// CheckURL refuses URLs that can never be reached (SSRF guard).
 	CheckURL func(raw string) error
+	// Connectors loads connectors with their credentials.
+	Connectors ConnectorSource
 }
 
 // Exec is one execution of one action.
@@ -175,4 +189,21 @@ func render(ctx context.Context, src string, data map[string]any, esc template.E
 		return "", nil, err
 	}
 	return res.Text, res.Missing, nil
+}
+
+// Connector loads the connector named by parameter key (connectorId), which
+// must be of one of the types; the step fails clearly otherwise.
+func (x *Exec) Connector(ctx context.Context, key string, types ...string) (*connector.Connector, error) {
+	id := x.String(key)
+	if id == "" {
+		return nil, Failf("%s: no connector given", key)
+	}
+	c, err := x.Services.Connectors.Connector(ctx, x.WorkspaceID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(types) > 0 && !slices.Contains(types, c.Type) {
+		return nil, Failf("%s: connector %s is of type %s, not %s", key, id, c.Type, strings.Join(types, " or "))
+	}
+	return c, nil
 }

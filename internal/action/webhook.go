@@ -6,12 +6,38 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	_ "github.com/deskflow/deskflow/internal/integration/webhook" // the webhook connector type
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/template"
 )
+
+// WebhookMethods are the HTTP methods send_webhook may use.
+var WebhookMethods = []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
+
+var sendWebhook = Definition{
+	Type:        "send_webhook",
+	Effect:      EffectExternal,
+	Run:         runWebhook,
+	Category:    CategoryCommunication,
+	Description: "HTTP request to an external URL: url, method (default POST), headers and body are templates; JSON bodies are rendered with JSON escaping.",
+	Validate: func(p *param.Params) {
+		if t, ok := p.Template("url", true); ok && len(t.Paths()) == 0 && p.CheckURL != nil {
+			if err := p.CheckURL(t.Source()); err != nil {
+				p.Errs.Add(p.FieldPath("url"), "%s", err.Error())
+			}
+		}
+		if m, ok := p.String("method", false); ok {
+			p.OneOf("method", strings.ToUpper(m), WebhookMethods...)
+		}
+		p.TemplateMap("headers", false)
+		p.Template("body", false)
+		p.Ref("connectorId", param.KindConnector, false, ConnectorWebhook)
+	},
+}
 
 // maxResponseBody caps how much of an answer is read and kept.
 const maxResponseBody = 1 << 20

@@ -80,7 +80,7 @@ func newEnv(t *testing.T, url string) *env {
 	e.clock = &clock{now: time.Now().UTC().Truncate(time.Second)}
 	db.SetClock(e.clock.Now)
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
-	e.config = app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}}
+	e.config = app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}, SecretKey: testKey}
 	e.node = e.startNode()
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -263,3 +263,6 @@ func (e *env) eventually(what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// testKey seals connector credentials in tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")

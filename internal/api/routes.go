@@ -56,6 +56,13 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Rename a custom field (admin)", handle: s.updateCustomField},
 		{method: "DELETE", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Delete a custom field definition (admin)", handle: s.deleteCustomField},
 
+		{method: "GET", pattern: "/api/connectors", tag: "connectors", summary: "List connectors (credentials are never returned, only which are set)", handle: s.listConnectors},
+		{method: "POST", pattern: "/api/connectors", tag: "connectors", access: adminOnly, summary: "Create a connector: type, name, settings, write-only credentials (admin)", handle: s.createConnector},
+		{method: "GET", pattern: "/api/connectors/{connector}", tag: "connectors", summary: "Show a connector", handle: s.showConnector},
+		{method: "PUT", pattern: "/api/connectors/{connector}", tag: "connectors", access: adminOnly, summary: "Update a connector; credentials given are merged key by key, \"\" deletes one (admin)", handle: s.updateConnector},
+		{method: "DELETE", pattern: "/api/connectors/{connector}", tag: "connectors", access: adminOnly, summary: "Delete a connector no workflow uses (admin)", handle: s.deleteConnector},
+		{method: "POST", pattern: "/api/connectors/{connector}/test", tag: "connectors", access: adminOnly, summary: "Check that a connector works (admin)", handle: s.testConnector},
+
 		{method: "GET", pattern: "/api/business-hours", tag: "business hours", summary: "Show the workspace's business hours", handle: s.showBusinessHours},
 		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
 

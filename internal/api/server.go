@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
@@ -32,12 +33,15 @@ type Config struct {
 	CheckURL func(raw string) error
 	// Engine runs workflows: manual runs and approval decisions go to it.
 	Engine *engine.Engine
+	// Sealer seals connector credentials.
+	Sealer *connector.Sealer
 }
 
 // Server serves the API.
 type Server struct {
 	db        *storage.DB
 	engine    *engine.Engine
+	sealer    *connector.Sealer
 	log       *slog.Logger
 	workflows *workflow.Validator
 	mux       *http.ServeMux
@@ -53,6 +57,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		db:     cfg.DB,
 		engine: cfg.Engine,
+		sealer: cfg.Sealer,
 		log:    logger,
 		workflows: &workflow.Validator{
 			Refs:     cfg.DB,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/auth"
+	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/outbound"
@@ -96,6 +97,9 @@ type Config struct {
 	RescueAfter time.Duration
 	// ApprovalTTL: see engine.Config.
 	ApprovalTTL time.Duration
+	// SecretKey seals connector credentials (32 bytes); nil means none can
+	// be stored, and a database that has some refuses to start.
+	SecretKey []byte
 }
 
 // App is one deskflow node: the API handler and the engine over one store.
@@ -111,7 +115,21 @@ func New(cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	checkURL := func(raw string) error { return outbound.CheckURL(raw, cfg.OutboundAllow) }
+	sealer, err := connector.NewSealer(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if !sealer.Ready() {
+		n, err := cfg.DB.CountSealedConnectors(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("%d connectors have stored credentials, but %s is not set: %w", n, connector.EnvKey, connector.ErrNoKey)
+		}
+	}
 	eng, err := engine.New(engine.Config{
+		Sealer:      sealer,
 		DB:          cfg.DB,
 		Logger:      cfg.Logger,
 		Now:         cfg.Now,
@@ -123,7 +141,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng})
+	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer})
 	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
 }
 

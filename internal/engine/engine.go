@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/queue"
 	"github.com/deskflow/deskflow/internal/storage"
@@ -46,6 +47,8 @@ type Config struct {
 	HTTP *http.Client
 	// CheckURL refuses URLs outbound requests may never reach.
 	CheckURL func(string) error
+	// Sealer opens connector credentials for actions.
+	Sealer *connector.Sealer
 	// ApprovalTTL is how long an approval waits before it expires.
 	ApprovalTTL time.Duration
 	// EvaluationRetention is how long non-run evaluations are kept.
@@ -96,10 +99,11 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Workers = 50
 	}
 	e := &Engine{
-		db:        cfg.DB,
-		log:       cfg.Logger,
-		now:       cfg.Now,
-		services:  &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL},
+		db:  cfg.DB,
+		log: cfg.Logger,
+		now: cfg.Now,
+		services: &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL,
+			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}},
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
 	}
@@ -195,3 +199,7 @@ func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64,
 func (e *Engine) Backlog(ctx context.Context) (int, error) {
 	return e.db.PendingJobs(ctx, processEventArgs{}.Kind(), runPathArgs{}.Kind())
 }
+
+// Services are what external actions use: the guarded HTTP client, the URL
+// check and the connectors. Connector tests use them too.
+func (e *Engine) Services() *action.Services { return e.services }

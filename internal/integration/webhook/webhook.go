@@ -1,0 +1,51 @@
+// Package webhook is the "webhook" connector type and Standard Webhooks
+// signing (https://www.standardwebhooks.com): a connector holds the signing
+// secret, and every request send_webhook makes through it carries
+// webhook-id, webhook-timestamp and a v1 HMAC-SHA256 webhook-signature.
+package webhook
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/validate"
+)
+
+// Type is the connector type name.
+const Type = "webhook"
+
+// SecretPrefix starts Standard Webhooks secrets.
+const SecretPrefix = "whsec_"
+
+func init() {
+	connector.Register(connector.Type{
+		Name:        Type,
+		Description: "Signs send_webhook requests with Standard Webhooks headers.",
+		Settings:    func(*validate.Object) {},
+		Credentials: []connector.Credential{{Key: "signing_secret", Required: true}},
+	})
+}
+
+// SecretKey decodes a "whsec_<base64>" secret (or bare base64) to its key.
+func SecretKey(secret string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
+	if err != nil || len(key) < 16 {
+		return nil, fmt.Errorf("the signing secret must be %s followed by at least 16 bytes in base64", SecretPrefix)
+	}
+	return key, nil
+}
+
+// Sign returns the webhook-signature header value for a message:
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
+func Sign(key []byte, id string, at time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + strconv.FormatInt(at.Unix(), 10) + "."))
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}

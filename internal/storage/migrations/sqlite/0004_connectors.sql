@@ -1,0 +1,1 @@
+ALTER TABLE connectors ADD COLUMN credential_keys TEXT NOT NULL DEFAULT '[]';
