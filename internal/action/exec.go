@@ -53,6 +53,21 @@ type Services struct {
 	CheckURL func(raw string) error
 	// Connectors loads connectors with their credentials.
 	Connectors ConnectorSource
+	// Helpdesk reads and records what external actions need of the
+	// helpdesk (the conversation, the sent reply).
+	Helpdesk Helpdesk
+}
+
+// Helpdesk is the helpdesk as external actions see it. Writes happen in
+// transactions of their own: external actions run outside the step's.
+type Helpdesk interface {
+	Workspace(ctx context.Context, workspaceID int64) (helpdesk.Workspace, error)
+	Messages(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Message, error)
+	Contact(ctx context.Context, workspaceID int64, id string) (helpdesk.Contact, error)
+	Channel(ctx context.Context, workspaceID int64, id string) (helpdesk.Channel, error)
+	// RecordMessage stores a message the action sent (a reply) with the
+	// causal chain, so it does not count as an agent's reply.
+	RecordMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error)
 }
 
 // Exec is one execution of one action.

@@ -23,6 +23,8 @@ func (s *Server) registerRoutes() {
 	s.routes = []route{
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
 
+		{method: "GET", pattern: "/api/workspace", tag: "workspace", summary: "The current workspace: name and email signature", handle: s.showWorkspace},
+		{method: "PUT", pattern: "/api/workspace", tag: "workspace", access: adminOnly, summary: "Change the workspace's name or email signature (admin)", handle: s.updateWorkspace},
 		{method: "GET", pattern: "/api/me", tag: "users", summary: "The calling user and role", handle: s.me},
 		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: s.listUsers},
 		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: s.showUser},

@@ -333,6 +333,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p princip
 	if obj.Has("sender_email") {
 		m.SenderEmail, _ = email(obj, "sender_email", false)
 	}
+	// The Message-ID of the email the message came in as, so that replies
+	// thread with it.
+	m.EmailMessageID = strings.TrimSpace(text(obj, "email_message_id", false, 998))
 	obj.RejectUnknown()
 	if err := errs.Err(); err != nil {
 		return err

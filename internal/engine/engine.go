@@ -103,7 +103,7 @@ func New(cfg Config) (*Engine, error) {
 		log: cfg.Logger,
 		now: cfg.Now,
 		services: &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL,
-			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}},
+			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}, Helpdesk: helpdeskView{db: cfg.DB}},
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
 	}

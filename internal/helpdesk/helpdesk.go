@@ -32,8 +32,10 @@ var Roles = []string{RoleAdmin, RoleAgent}
 
 // Workspace is a tenant: every other object belongs to exactly one.
 type Workspace struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Signature is appended to email replies that ask for it.
+	Signature string    `json:"signature"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -176,15 +178,18 @@ const (
 
 // Message is one entry of a ticket's conversation.
 type Message struct {
-	ID            string    `json:"id"`
-	TicketID      string    `json:"ticket_id"`
-	Direction     string    `json:"direction"`
-	Body          string    `json:"body"`
-	SenderName    string    `json:"sender_name"`
-	SenderEmail   string    `json:"sender_email"`
-	AuthorUserID  *string   `json:"author_user_id"`
-	WorkflowRunID *string   `json:"workflow_run_id"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            string  `json:"id"`
+	TicketID      string  `json:"ticket_id"`
+	Direction     string  `json:"direction"`
+	Body          string  `json:"body"`
+	SenderName    string  `json:"sender_name"`
+	SenderEmail   string  `json:"sender_email"`
+	AuthorUserID  *string `json:"author_user_id"`
+	WorkflowRunID *string `json:"workflow_run_id"`
+	// EmailMessageID is the Message-ID header of the email the message
+	// came in as or went out as, for threading replies.
+	EmailMessageID string    `json:"email_message_id"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // TicketChange is an update of a ticket's fields; nil fields stay.

@@ -34,7 +34,7 @@ func (db *DB) GetWorkspace(ctx context.Context, id int64) (helpdesk.Workspace, e
 		w       helpdesk.Workspace
 		created int64
 	)
-	err := db.b.reader().queryRow(ctx, `SELECT id, name, created_at FROM workspaces WHERE id = ?`, id).Scan(&w.ID, &w.Name, &created)
+	err := db.b.reader().queryRow(ctx, `SELECT id, name, signature, created_at FROM workspaces WHERE id = ?`, id).Scan(&w.ID, &w.Name, &w.Signature, &created)
 	if err != nil {
 		if db.b.isNoRows(err) {
 			return w, ErrNotFound
@@ -43,4 +43,12 @@ func (db *DB) GetWorkspace(ctx context.Context, id int64) (helpdesk.Workspace, e
 	}
 	w.CreatedAt = fromMicros(created)
 	return w, nil
+}
+
+// UpdateWorkspace changes a workspace's name and signature.
+func (db *DB) UpdateWorkspace(ctx context.Context, w helpdesk.Workspace) (helpdesk.Workspace, error) {
+	if err := execOne(ctx, db.b.writer(), "workspace", fmt.Sprint(w.ID), `UPDATE workspaces SET name = ?, signature = ? WHERE id = ?`, w.Name, w.Signature, w.ID); err != nil {
+		return w, err
+	}
+	return db.GetWorkspace(ctx, w.ID)
 }

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
+)
+
+// helpdeskView adapts storage to what external actions need.
+type helpdeskView struct{ db *storage.DB }
+
+var _ action.Helpdesk = helpdeskView{}
+
+func (h helpdeskView) Workspace(ctx context.Context, ws int64) (helpdesk.Workspace, error) {
+	return h.db.GetWorkspace(ctx, ws)
+}
+
+func (h helpdeskView) Messages(ctx context.Context, ws int64, ticketID string) ([]helpdesk.Message, error) {
+	return h.db.ListMessages(ctx, ws, ticketID)
+}
+
+func (h helpdeskView) Contact(ctx context.Context, ws int64, id string) (helpdesk.Contact, error) {
+	return h.db.GetContact(ctx, ws, id)
+}
+
+func (h helpdeskView) Channel(ctx context.Context, ws int64, id string) (helpdesk.Channel, error) {
+	return h.db.GetChannel(ctx, ws, id)
+}
+
+func (h helpdeskView) RecordMessage(ctx context.Context, ws int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error) {
+	err := h.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		m, err = tx.AddMessage(ctx, ws, m, cause)
+		return err
+	})
+	return m, err
+}
