@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/deskflow/deskflow/internal/app"
+	"github.com/deskflow/deskflow/internal/connector"
+)
+
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func TestConnectorsAPI(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		c := e.must(201, e.asAdmin("POST", "/api/connectors", map[string]any{
+			"type": "webhook", "name": "Signed", "credentials": map[string]any{"signing_secret": secret},
+		})).data()
+		id := c["id"].(string)
+		if !connector.IsID(id) {
+			t.Errorf("id %q is not a UUID", id)
+		}
+		if !reflect.DeepEqual(c["credentials_set"], []any{"signing_secret"}) {
+			t.Errorf("credentials_set = %v", c["credentials_set"])
+		}
+		for _, r := range []response{e.asAdmin("GET", "/api/connectors/"+id, nil), e.asAdmin("GET", "/api/connectors", nil), e.call("GET", "/api/connectors/"+id, e.agentA, e.wsA, nil)} {
+			if r.Status != 200 || strings.Contains(r.Raw, "MfKQ9r8") {
+				t.Errorf("a read returned the credential or failed: %d %s", r.Status, r.Raw)
+			}
+		}
+		// Update: name changes, credentials kept when not given.
+		up := e.must(200, e.asAdmin("PUT", "/api/connectors/"+id, map[string]any{"name": "Renamed"})).data()
+		if up["name"] != "Renamed" || !reflect.DeepEqual(up["credentials_set"], []any{"signing_secret"}) {
+			t.Errorf("update: %v", up)
+		}
+		// The credential is usable inside the process, and sealed at rest.
+		opened, err := e.node.Engine.Services().Connectors.Connector(t.Context(), e.wsA, id)
+		if err != nil || opened.Secret("signing_secret") != secret {
+			t.Fatalf("opened credentials: %v %v", opened, err)
+		}
+		// Validation.
+		bad := []struct {
+			body map[string]any
+			path string
+		}{
+			{map[string]any{"name": "x"}, "type"},
+			{map[string]any{"type": "carrier-pigeon", "name": "x"}, "type"},
+			{map[string]any{"type": "webhook"}, "name"},
+			{map[string]any{"type": "webhook", "name": "x"}, "credentials.signing_secret"},
+			{map[string]any{"type": "webhook", "name": "x", "credentials": map[string]any{"signing_secret": secret, "api_key": "k"}}, "credentials.api_key"},
+			{map[string]any{"type": "webhook", "name": "x", "credentials": map[string]any{"signing_secret": 7}}, "credentials.signing_secret"},
+		}
+		for _, b := range bad {
+			r := e.must(422, e.asAdmin("POST", "/api/connectors", b.body))
+			if r.fieldErrors()[b.path] == nil {
+				t.Errorf("no error at %s: %s", b.path, r.Raw)
+			}
+		}
+		e.must(422, e.asAdmin("PUT", "/api/connectors/"+id, map[string]any{"type": "smtp"}))
+		if r := e.call("POST", "/api/connectors", e.agentA, e.wsA, map[string]any{"type": "webhook", "name": "x", "credentials": map[string]any{"signing_secret": secret}}); r.Status != 403 {
+			t.Errorf("agent created a connector: %d", r.Status)
+		}
+		// In use by a workflow: cannot be deleted.
+		wf := e.create("/api/workflows", workflowBody("hook", "manual", nil, act("send_webhook", map[string]any{"url": "https://hooks.example.com/x", "connectorId": id})))
+		if r := e.asAdmin("DELETE", "/api/connectors/"+id, nil); r.Status != 409 {
+			t.Errorf("deleting a used connector: %d", r.Status)
+		}
+		// A connector of another type is refused by the action.
+		e.must(204, e.asAdmin("DELETE", "/api/workflows/"+wf, nil))
+		e.must(204, e.asAdmin("DELETE", "/api/connectors/"+id, nil))
+		e.must(404, e.asAdmin("GET", "/api/connectors/"+id, nil))
+		e.must(404, e.asAdmin("GET", "/api/connectors/not-a-uuid", nil))
+	})
+}
+
+// TestNoPlaintextSecretsAtRest: after storing connector credentials and
+// using API tokens, neither the SQLite file (a dump of the database) nor the
+// logs contain a credential or a token in plaintext.
+func TestNoPlaintextSecretsAtRest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "deskflow.db")
+	var logs bytes.Buffer
+	e := newEnv(t, "sqlite:"+path)
+	e.config.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.restart(func() {})
+	e.must(201, e.asAdmin("POST", "/api/connectors", map[string]any{"type": "webhook", "name": "s", "credentials": map[string]any{"signing_secret": secret}}))
+	e.must(422, e.asAdmin("POST", "/api/connectors", map[string]any{"type": "webhook", "credentials": map[string]any{"signing_secret": secret}}))
+	e.asAdmin("GET", "/api/nothing", nil)
+	stopNode(e.node)
+	e.db.Close()
+	var dump []byte
+	for _, f := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			dump = append(dump, b...)
+		}
+	}
+	if len(dump) == 0 {
+		t.Fatal("no database file")
+	}
+	for name, value := range map[string]string{"signing secret": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "admin token": e.adminA, "agent token": e.agentA} {
+		if bytes.Contains(dump, []byte(value)) {
+			t.Errorf("the database contains the %s in plaintext", name)
+		}
+		if strings.Contains(logs.String(), value) {
+			t.Errorf("the logs contain the %s", name)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Errorf("nothing was logged; the check proves nothing")
+	}
+}
+
+// TestCredentialsNeedTheKey: without a key, credentials cannot be stored,
+// and a database that holds some refuses to start.
+func TestCredentialsNeedTheKey(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.must(201, e.asAdmin("POST", "/api/connectors", map[string]any{"type": "webhook", "name": "s", "credentials": map[string]any{"signing_secret": secret}}))
+		cfg := e.config
+		cfg.SecretKey = nil
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if _, err := app.New(cfg); err == nil || !strings.Contains(err.Error(), connector.EnvKey) {
+			t.Errorf("started without the key: %v", err)
+		}
+		other := []byte("another key, 32 bytes long......")
+		cfg.SecretKey = other
+		node, err := app.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := e.must(200, e.asAdmin("GET", "/api/connectors", nil)).list()
+		id := list[0].(map[string]any)["id"].(string)
+		if _, err := node.Engine.Services().Connectors.Connector(t.Context(), e.wsA, id); err == nil {
+			t.Errorf("credentials opened with the wrong key")
+		}
+	})
+}
