@@ -25,6 +25,7 @@ func (e *env) objectsOf(token string, ws int64) map[string]string {
 		"channel": mk("/api/channels", map[string]any{"name": "Support email", "type": "email"}),
 		"contact": mk("/api/contacts", map[string]any{"email": "ann@example.com", "name": "Ann"}),
 		"field":   mk("/api/custom-fields", map[string]any{"key": "order_number", "name": "Order number"}),
+		"reply":   mk("/api/saved-replies", map[string]any{"title": "Refund policy", "body": "Hi {{customer.name}}, refunds take 5 days."}),
 	}
 	ids["connector"] = mk("/api/connectors", map[string]any{"type": "webhook", "name": "Signed hooks", "credentials": map[string]any{"signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
 	ids["ticket"] = mk("/api/tickets", map[string]any{"subject": "Help", "body": "Hi", "contact": map[string]any{"email": "bob@example.com"}})
@@ -128,7 +129,7 @@ func TestEveryRouteChecksTheWorkspace(t *testing.T) {
 				t.Errorf("%s %s with B's ids in A: %d, want 404 (%s)", rt.method, rt.path, r.Status, r.Raw)
 			}
 		}
-		for _, list := range []string{"/api/tags", "/api/teams", "/api/channels", "/api/contacts", "/api/custom-fields", "/api/tickets", "/api/workflows", "/api/users"} {
+		for _, list := range []string{"/api/tags", "/api/teams", "/api/channels", "/api/contacts", "/api/custom-fields", "/api/tickets", "/api/workflows", "/api/users", "/api/connectors", "/api/saved-replies", "/api/approvals"} {
 			r := e.must(200, e.asAdmin("GET", list, nil))
 			for _, item := range r.list() {
 				id := item.(map[string]any)["id"]

@@ -65,6 +65,14 @@ func (s *Server) registerRoutes() {
 		{method: "DELETE", pattern: "/api/connectors/{connector}", tag: "connectors", access: adminOnly, summary: "Delete a connector no workflow uses (admin)", handle: s.deleteConnector},
 		{method: "POST", pattern: "/api/connectors/{connector}/test", tag: "connectors", access: adminOnly, summary: "Check that a connector works (admin)", handle: s.testConnector},
 
+		{method: "GET", pattern: "/api/saved-replies", tag: "ai", summary: "List saved replies", handle: s.listSavedReplies},
+		{method: "POST", pattern: "/api/saved-replies", tag: "ai", summary: "Create a saved reply: title, body (a template)", handle: s.createSavedReply},
+		{method: "GET", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Show a saved reply", handle: s.showSavedReply},
+		{method: "PUT", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Update a saved reply", handle: s.updateSavedReply},
+		{method: "DELETE", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Delete a saved reply", handle: s.deleteSavedReply},
+		{method: "GET", pattern: "/api/ai-settings", tag: "ai", summary: "The workspace's AI defaults: connector, categories, category field, keywords", handle: s.showAISettings},
+		{method: "PUT", pattern: "/api/ai-settings", tag: "ai", access: adminOnly, summary: "Replace the workspace's AI defaults (admin)", handle: s.updateAISettings},
+
 		{method: "GET", pattern: "/api/business-hours", tag: "business hours", summary: "Show the workspace's business hours", handle: s.showBusinessHours},
 		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
 

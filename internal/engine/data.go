@@ -5,6 +5,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/run"
+	"github.com/deskflow/deskflow/internal/template"
 )
 
 // templateData is what templates see: seed 000's roots ticket, customer,
@@ -56,7 +57,21 @@ func variables(r *run.Run) map[string]any {
 		}
 	}
 	for _, s := range steps {
-		vars[s.SaveAs] = s.Output
+		vars[s.SaveAs] = textValue(s.Output)
 	}
 	return vars
+}
+
+// textValue lets an output with a "text" field (an AI answer) render as
+// that text when a template uses it whole ({{variables.draft}}), its fields
+// staying reachable ({{variables.draft.model}}).
+func textValue(out any) any {
+	m, isMap := out.(map[string]any)
+	if !isMap {
+		return out
+	}
+	if text, ok := m["text"].(string); ok {
+		return template.TextValue{Text: text, Fields: m}
+	}
+	return out
 }

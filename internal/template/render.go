@@ -159,6 +159,9 @@ func child(cur any, seg string) (any, bool) {
 			return c[i], true
 		}
 		return nil, false
+	case TextValue:
+		v, ok := c.Fields[seg]
+		return v, ok
 	case nil, string, bool, json.Number, float64, int, int64:
 		return nil, false
 	}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/template"
+	"github.com/deskflow/deskflow/internal/validate"
+)
+
+// Limits of AI configuration.
+const (
+	maxCategories   = 50
+	maxKeywords     = 100
+	maxReplyBody    = 64 << 10
+	maxReplyTitle   = 200
+	aiConnectorType = "ai"
+)
+
+func (s *Server) listSavedReplies(w http.ResponseWriter, r *http.Request, p principal) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.db.ListSavedReplies(r.Context(), p.WorkspaceID, page)
+	if err != nil {
+		return err
+	}
+	return paged(w, list, page, total)
+}
+
+func (s *Server) showSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "reply")
+	if err != nil {
+		return err
+	}
+	sr, err := s.db.GetSavedReply(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, sr)
+}
+
+// readSavedReply reads {title, body}; the body is a template checked like a
+// workflow's.
+func readSavedReply(w http.ResponseWriter, r *http.Request, sr helpdesk.SavedReply) (helpdesk.SavedReply, error) {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return sr, err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	if sr.ID == "" || obj.Has("title") {
+		sr.Title = strings.TrimSpace(text(obj, "title", true, maxReplyTitle))
+	}
+	if sr.ID == "" || obj.Has("body") {
+		if b, ok := obj.String("body", true); ok {
+			if len(b) > maxReplyBody {
+				errs.Add("body", "must be at most %d bytes", maxReplyBody)
+			} else if _, err := template.Parse(b, template.DefaultSchema); err != nil {
+				errs.Add("body", "invalid template: %s", err.Error())
+			}
+			sr.Body = b
+		}
+	}
+	obj.RejectUnknown(readOnly...)
+	return sr, errs.Err()
+}
+
+func (s *Server) createSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
+	sr, err := readSavedReply(w, r, helpdesk.SavedReply{})
+	if err != nil {
+		return err
+	}
+	sr, err = s.db.SaveSavedReply(r.Context(), p.WorkspaceID, sr)
+	if err != nil {
+		return err
+	}
+	return created(w, sr)
+}
+
+func (s *Server) updateSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "reply")
+	if err != nil {
+		return err
+	}
+	current, err := s.db.GetSavedReply(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	sr, err := readSavedReply(w, r, current)
+	if err != nil {
+		return err
+	}
+	sr, err = s.db.SaveSavedReply(r.Context(), p.WorkspaceID, sr)
+	if err != nil {
+		return err
+	}
+	return ok(w, sr)
+}
+
+func (s *Server) deleteSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "reply")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteSavedReply(r.Context(), p.WorkspaceID, id); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+func (s *Server) showAISettings(w http.ResponseWriter, r *http.Request, p principal) error {
+	settings, err := s.db.AISettings(r.Context(), p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	return ok(w, settings)
+}
+
+func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p principal) error {
+	ctx := r.Context()
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var errs validate.Errors
+	obj := validate.NewObject(&errs, "", body)
+	settings := helpdesk.AISettings{Categories: []string{}, Keywords: map[string][]string{}}
+	if id, ok := obj.String("connector_id", false); ok {
+		c, err := s.db.GetConnector(ctx, p.WorkspaceID, id)
+		switch {
+		case !connector.IsID(id) || err != nil:
+			errs.Add("connector_id", "no connector with id %q in this workspace", id)
+		case c.Type != aiConnectorType:
+			errs.Add("connector_id", "connector %q is of type %s; expected ai", id, c.Type)
+		default:
+			settings.ConnectorID = &id
+		}
+	}
+	seen := map[string]bool{}
+	if cats, ok := obj.StringList("categories", false); ok {
+		if len(cats) > maxCategories {
+			errs.Add("categories", "must have at most %d categories", maxCategories)
+		}
+		for i, c := range cats {
+			c = strings.TrimSpace(c)
+			if seen[strings.ToLower(c)] {
+				errs.Add(validate.Index("categories", i), "is listed twice")
+			}
+			seen[strings.ToLower(c)] = true
+			settings.Categories = append(settings.Categories, c)
+		}
+	}
+	if key, ok := obj.String("category_field", false); ok && key != "" {
+		fields, err := s.db.CustomFieldsByKey(ctx, p.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		if _, defined := fields[key]; !defined {
+			errs.Add("category_field", "is not a custom field of this workspace")
+		}
+		settings.CategoryField = key
+	}
+	if kw, given := obj.Object("keywords", false); given {
+		for cat := range kw.Values {
+			words, ok := kw.StringList(cat, true)
+			if !seen[strings.ToLower(cat)] {
+				errs.Add(kw.FieldPath(cat), "is not one of the categories")
+				continue
+			}
+			if ok && len(words) > maxKeywords {
+				errs.Add(kw.FieldPath(cat), "must have at most %d keywords", maxKeywords)
+			}
+			settings.Keywords[cat] = words
+		}
+	}
+	obj.RejectUnknown()
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := s.db.SetAISettings(ctx, p.WorkspaceID, settings); err != nil {
+		return err
+	}
+	return ok(w, settings)
+}
