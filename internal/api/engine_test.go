@@ -737,3 +737,40 @@ func TestEvaluationsArePrunedRunsStay(t *testing.T) {
 		}
 	})
 }
+
+// TestPathsReadingVariables: a path whose conditions read what the main
+// path saved starts once the main path has finished.
+func TestPathsReadingVariables(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		hooks := newHookServer(t)
+		wf := e.create("/api/workflows", map[string]any{
+			"name": "Triage by answer", "trigger_type": "on_new_ticket",
+			"actions": []any{act("send_webhook", map[string]any{"url": hooks.URL + "/refund", "saveAs": "triage"})},
+			"paths": []any{
+				map[string]any{"name": "big refund", "conditions": []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "triage.body.amount", "value": "42"}}},
+					"actions": []any{act("set_priority", map[string]any{"priority": "urgent"})}},
+				map[string]any{"name": "other", "conditions": []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "triage.body.amount", "value": "7"}}},
+					"actions": []any{act("set_status", map[string]any{"status": "closed"})}},
+			},
+		})
+		tk := e.newTicket("refund", "b", "v@example.com", nil)
+		e.settle(tk)
+		r := e.runsOf(tk, wf)[0]
+		if got := stepStatuses(r); !reflect.DeepEqual(got, []string{"0.0:succeeded", "1.0:succeeded"}) || r["status"] != "succeeded" {
+			t.Errorf("run %v: %v", r["status"], got)
+		}
+		paths := r["match"].(map[string]any)["paths"].([]any)
+		if paths[0].(map[string]any)["matched"] != true || paths[1].(map[string]any)["matched"] != false {
+			t.Errorf("path matches: %v", paths)
+		}
+		if got := e.ticket(tk); got["priority"] != "urgent" || got["status"] != "open" {
+			t.Errorf("ticket: %v %v", got["priority"], got["status"])
+		}
+		// At the workflow level, variables do not exist yet: refused.
+		r422 := e.must(422, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "x", "trigger_type": "manual",
+			"conditions": []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "a", "value": "b"}}}}))
+		if r422.fieldErrors()["conditions.0.type"] == nil {
+			t.Errorf("variable condition at the workflow level: %s", r422.Raw)
+		}
+	})
+}

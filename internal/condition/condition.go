@@ -26,6 +26,9 @@ type Facts struct {
 	Channel        *helpdesk.Channel
 	ContactIsNew   bool
 	IsFirstMessage bool
+	// Variables are the run's saved outputs (saveAs), for the conditions
+	// of paths evaluated after the main path.
+	Variables map[string]any
 }
 
 // Definition describes one condition type.

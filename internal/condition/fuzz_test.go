@@ -78,6 +78,8 @@ func oracle(conditionType string, f *condition.Facts, v string, norm func(string
 		return f.ContactIsNew, true
 	case "is_first_message":
 		return f.IsFirstMessage, true
+	case "variable_equals":
+		return false, true // the fuzzed facts have no variables
 	}
 	return false, false
 }

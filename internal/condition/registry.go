@@ -18,5 +18,6 @@ func init() {
 		isFirstMessage,
 		subjectContains,
 		subjectEquals,
+		variableEquals,
 	)
 }

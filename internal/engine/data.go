@@ -42,8 +42,17 @@ func templateData(f *condition.Facts, variables map[string]any) map[string]any {
 }
 
 // variables are the outputs saved (saveAs) by the run's succeeded steps,
-// in the order they finished.
+// in the order they finished, as templates see them.
 func variables(r *run.Run) map[string]any {
+	vars := rawVariables(r)
+	for k, v := range vars {
+		vars[k] = textValue(v)
+	}
+	return vars
+}
+
+// rawVariables are the saved outputs as stored, for conditions.
+func rawVariables(r *run.Run) map[string]any {
 	vars := map[string]any{}
 	steps := make([]run.Step, 0, len(r.Steps))
 	for _, s := range r.Steps {
@@ -57,7 +66,7 @@ func variables(r *run.Run) map[string]any {
 		}
 	}
 	for _, s := range steps {
-		vars[s.SaveAs] = textValue(s.Output)
+		vars[s.SaveAs] = s.Output
 	}
 	return vars
 }

@@ -270,7 +270,15 @@ func (e *Engine) settleTx(ctx context.Context, tx *storage.Tx, ws int64, runID s
 	if err != nil {
 		return err
 	}
+	if err := e.startWaitingPaths(ctx, tx, ws, r); err != nil {
+		return err
+	}
 	status := statusOf(r.Steps)
+	for _, pm := range r.Match.Paths {
+		if pm.Waiting {
+			status = run.StatusRunning
+		}
+	}
 	if status == run.StatusSucceeded || status == run.StatusFailed {
 		if r.FinishedAt != nil && r.Status == status {
 			return nil

@@ -117,7 +117,15 @@ func (e *Engine) newRun(wf *workflow.Workflow, ev helpdesk.Event, facts *conditi
 	}
 	r.Cause = helpdesk.Cause{WorkflowIDs: append(slices.Clone(ev.Cause.WorkflowIDs), wf.ID), RunID: r.ID}
 	r.Paths = append(r.Paths, run.PathDefinition{Name: "main", Actions: wf.Actions})
+	waiting := false
 	for i, p := range wf.Paths {
+		if readsVariables(p.Conditions) {
+			// Evaluated once the main path has saved its outputs.
+			waiting = true
+			r.Match.Paths = append(r.Match.Paths, run.PathMatch{Index: i + 1, Name: p.Name, ConditionMatchType: p.ConditionMatchType, Conditions: []condition.Result{}, Waiting: true})
+			r.Paths = append(r.Paths, run.PathDefinition{Name: p.Name, Actions: p.Actions, ConditionMatchType: p.ConditionMatchType, Conditions: p.Conditions})
+			continue
+		}
 		matched, pathResults := condition.Match(facts, p.ConditionMatchType, specs(p.Conditions))
 		r.Match.Paths = append(r.Match.Paths, run.PathMatch{Index: i + 1, Name: p.Name, Matched: matched, ConditionMatchType: p.ConditionMatchType, Conditions: pathResults})
 		actions := p.Actions
@@ -127,17 +135,35 @@ func (e *Engine) newRun(wf *workflow.Workflow, ev helpdesk.Event, facts *conditi
 		r.Paths = append(r.Paths, run.PathDefinition{Name: p.Name, Actions: actions})
 	}
 	for pi, p := range r.Paths {
-		for ai, a := range p.Actions {
-			r.Steps = append(r.Steps, run.Step{
-				RunID: r.ID, Path: pi, Position: ai, ActionType: a.Type, Label: a.Label,
-				Status: run.StepPending, SaveAs: action.CommonOf(a.Parameters).SaveAs,
-			})
+		if pi > 0 && r.Match.Paths[pi-1].Waiting {
+			continue
 		}
+		r.Steps = append(r.Steps, stepsOf(r.ID, pi, p.Actions)...)
 	}
-	if len(r.Steps) == 0 {
+	if len(r.Steps) == 0 && !waiting {
 		r.Status, r.FinishedAt = run.StatusSucceeded, &now
 	}
 	return r
+}
+
+func readsVariables(conds []workflow.Condition) bool {
+	for _, c := range conds {
+		if condition.ReadsVariables(c.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
+	out := make([]run.Step, 0, len(actions))
+	for ai, a := range actions {
+		out = append(out, run.Step{
+			RunID: runID, Path: path, Position: ai, ActionType: a.Type, Label: a.Label,
+			Status: run.StepPending, SaveAs: action.CommonOf(a.Parameters).SaveAs,
+		})
+	}
+	return out
 }
 
 // startRun stores a new run and enqueues one job per path that has steps,
@@ -151,14 +177,63 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 		return tx.SetRunStatus(ctx, ws, r.ID, r.Status, r.FinishedAt)
 	}
 	for pi, p := range r.Paths {
-		if len(p.Actions) == 0 {
+		if len(p.Actions) == 0 || pi > 0 && r.Match.Paths[pi-1].Waiting {
 			continue
 		}
 		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, "start"), nil); err != nil {
 			return err
 		}
 	}
+	if len(r.Paths[run.MainPath].Actions) == 0 {
+		// No main path to wait for: evaluate waiting paths now.
+		return e.settleTx(ctx, tx, ws, r.ID)
+	}
 	return nil
+}
+
+// startWaitingPaths evaluates the conditions of paths that read variables
+// once the main path is done, and starts those that match.
+func (e *Engine) startWaitingPaths(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run) error {
+	var waiting []int
+	for i, pm := range r.Match.Paths {
+		if pm.Waiting {
+			waiting = append(waiting, i)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil
+	}
+	for _, s := range r.Steps {
+		if s.Path == run.MainPath && !run.StepFinal(s.Status) {
+			return nil
+		}
+	}
+	ev, err := e.db.GetEvent(ctx, ws, r.EventID)
+	if err != nil {
+		return err
+	}
+	facts, err := e.db.Facts(ctx, ws, r.TicketID, ev.MessageID)
+	if err != nil {
+		return err
+	}
+	facts.Variables = rawVariables(r)
+	for _, i := range waiting {
+		def := r.Paths[i+1]
+		matched, results := condition.Match(facts, def.ConditionMatchType, specs(def.Conditions))
+		r.Match.Paths[i].Waiting, r.Match.Paths[i].Matched, r.Match.Paths[i].Conditions = false, matched, results
+		if !matched || len(def.Actions) == 0 {
+			continue
+		}
+		steps := stepsOf(r.ID, i+1, def.Actions)
+		if err := tx.AddSteps(ctx, ws, r.ID, steps); err != nil {
+			return err
+		}
+		r.Steps = append(r.Steps, steps...)
+		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, i+1, "after main path"), nil); err != nil {
+			return err
+		}
+	}
+	return tx.SaveRunMatch(ctx, ws, r.ID, r.Match)
 }
 
 // pathJob is the job that drives path pi of r, bounded by its steps'

@@ -52,6 +52,9 @@ type PathMatch struct {
 	Matched            bool               `json:"matched"`
 	ConditionMatchType string             `json:"condition_match_type"`
 	Conditions         []condition.Result `json:"conditions"`
+	// Waiting is true while the path's conditions, which read run
+	// variables, wait for the main path to finish.
+	Waiting bool `json:"waiting,omitempty"`
 }
 
 // Match is how the workflow's and its paths' conditions evaluated.
@@ -67,6 +70,10 @@ type Match struct {
 type PathDefinition struct {
 	Name    string            `json:"name"`
 	Actions []workflow.Action `json:"actions"`
+	// Conditions of a path evaluated after the main path (they read
+	// variables); empty otherwise.
+	ConditionMatchType string               `json:"condition_match_type,omitempty"`
+	Conditions         []workflow.Condition `json:"conditions,omitempty"`
 }
 
 // Run is one execution of a workflow.

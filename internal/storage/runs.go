@@ -64,14 +64,29 @@ func (tx *Tx) CreateRun(ctx context.Context, workspaceID int64, r *run.Run) (boo
 	if n == 0 {
 		return false, nil
 	}
-	for _, s := range r.Steps {
+	return true, tx.AddSteps(ctx, workspaceID, r.ID, r.Steps)
+}
+
+// AddSteps stores new pending steps of a run.
+func (tx *Tx) AddSteps(ctx context.Context, workspaceID int64, runID string, steps []run.Step) error {
+	for _, s := range steps {
 		_, err := tx.q.exec(ctx, `INSERT INTO run_steps (run_id, path, position, workspace_id, action_type, label, status, save_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, s.Path, s.Position, workspaceID, s.ActionType, s.Label, s.Status, s.SaveAs)
+			runID, s.Path, s.Position, workspaceID, s.ActionType, s.Label, s.Status, s.SaveAs)
 		if err != nil {
-			return false, fmt.Errorf("insert step %d.%d of run %s: %w", s.Path, s.Position, r.ID, err)
+			return fmt.Errorf("insert step %d.%d of run %s: %w", s.Path, s.Position, runID, err)
 		}
 	}
-	return true, nil
+	return nil
+}
+
+// SaveRunMatch records how the run's conditions evaluated (paths evaluated
+// late change it).
+func (tx *Tx) SaveRunMatch(ctx context.Context, workspaceID int64, runID string, m run.Match) error {
+	text, err := encodeJSON(m)
+	if err != nil {
+		return fmt.Errorf("encode run match: %w", err)
+	}
+	return execOne(ctx, tx.q, "run", runID, `UPDATE workflow_runs SET match = ? WHERE workspace_id = ? AND id = ?`, text, workspaceID, runID)
 }
 
 const stepColumns = `run_id, path, position, action_type, label, status, attempts, input, output, error, save_as, started_at, finished_at`

@@ -119,7 +119,7 @@ func (v *Validator) parse(ctx context.Context, workspaceID int64, body any) (*Wo
 		w.Position = int(pos)
 	}
 	env := &stepEnv{errs: &errs, refs: &refs, schema: v.Schema, checkURL: v.CheckURL}
-	w.Conditions = env.conditions(obj, "conditions")
+	w.Conditions = env.conditions(obj, "conditions", false)
 	w.Actions = env.actions(obj, "actions")
 	w.Paths = env.paths(obj)
 	obj.RejectUnknown(readOnlyFields...)

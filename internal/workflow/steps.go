@@ -24,7 +24,7 @@ func (e *stepEnv) params(path string, value any) *param.Params {
 	return p
 }
 
-func (e *stepEnv) conditions(obj *validate.Object, key string) []Condition {
+func (e *stepEnv) conditions(obj *validate.Object, key string, inPath bool) []Condition {
 	items, _ := obj.Array(key, false)
 	if len(items) > MaxConditions {
 		e.errs.Add(obj.FieldPath(key), "must have at most %d conditions", MaxConditions)
@@ -43,6 +43,10 @@ func (e *stepEnv) conditions(obj *validate.Object, key string) []Condition {
 		def, known := condition.Lookup(t)
 		if !known {
 			e.errs.Add(c.FieldPath("type"), "is not a condition type; expected one of: %s", strings.Join(condition.Types(), ", "))
+			continue
+		}
+		if !inPath && condition.ReadsVariables(t) {
+			e.errs.Add(c.FieldPath("type"), "reads run variables, which exist only once actions ran: use it in a path's conditions")
 			continue
 		}
 		p := e.params(c.FieldPath("parameters"), raw)
@@ -112,7 +116,7 @@ func (e *stepEnv) paths(obj *validate.Object) []Path {
 		if m, ok := po.String("condition_match_type", false); ok && po.OneOf("condition_match_type", m, MatchAll, MatchAny) {
 			p.ConditionMatchType = m
 		}
-		p.Conditions = e.conditions(po, "conditions")
+		p.Conditions = e.conditions(po, "conditions", true)
 		p.Actions = e.actions(po, "actions")
 		if len(p.Actions) == 0 && !e.errs.Has(po.FieldPath("actions")) {
 			if arr, _ := po.Values["actions"].([]any); len(arr) == 0 {
