@@ -31,6 +31,7 @@ const usage = `usage:
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+  deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--json]
 
 DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW and
 DESKFLOW_RESCUE_AFTER stand in for the flags.
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"expected: token create --workspace ID --role admin|agent"}
 		}
 		return createToken(ctx, args[2:], stdout)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -5,14 +5,11 @@ package storagetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/deskflow/deskflow/internal/storage"
 )
 
 // EnvPostgres names the variable with the PostgreSQL URL for tests.
@@ -50,35 +47,10 @@ func PostgresURL(t testing.TB) string {
 	if base == "" {
 		t.Skipf("%s is not set", EnvPostgres)
 	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+	url, drop, err := storage.FreshPostgresSchema(context.Background(), base, "t")
 	if err != nil {
-		t.Fatalf("connect to %s: %v", EnvPostgres, err)
+		t.Fatalf("%s: %v", EnvPostgres, err)
 	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", EnvPostgres, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Cleanup(drop)
+	return url
 }
