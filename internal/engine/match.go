@@ -58,7 +58,7 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 	}
 	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
 		for _, r := range runs {
-			if err := e.startRun(ctx, tx, ws, r); err != nil {
+			if err := e.startRun(ctx, tx, ws, r, ev.MessageID); err != nil {
 				return err
 			}
 		}
@@ -166,9 +166,9 @@ func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
 	return out
 }
 
-// startRun stores a new run and enqueues one job per path that has steps,
-// in the caller's transaction.
-func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run) error {
+// startRun stores a new run; paths of ticket actions run right here in the
+// caller's transaction, the others get one job each.
+func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, messageID *string) error {
 	created, err := tx.CreateRun(ctx, ws, r)
 	if err != nil || !created {
 		return err
@@ -176,16 +176,23 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 	if r.FinishedAt != nil {
 		return tx.SetRunStatus(ctx, ws, r.ID, r.Status, r.FinishedAt)
 	}
+	inlined := false
 	for pi, p := range r.Paths {
 		if len(p.Actions) == 0 || pi > 0 && r.Match.Paths[pi-1].Waiting {
+			continue
+		}
+		if inlinable(r, pi) {
+			if err := e.runInline(ctx, tx, ws, r, pi, messageID); err != nil {
+				return err
+			}
+			inlined = true
 			continue
 		}
 		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, "start"), nil); err != nil {
 			return err
 		}
 	}
-	if len(r.Paths[run.MainPath].Actions) == 0 {
-		// No main path to wait for: evaluate waiting paths now.
+	if inlined || len(r.Paths[run.MainPath].Actions) == 0 {
 		return e.settleTx(ctx, tx, ws, r.ID)
 	}
 	return nil

@@ -147,3 +147,22 @@ func (db *DB) Handle() any {
 	}
 	return nil
 }
+
+// Savepoint marks a point in the transaction to roll back to: one step of
+// a run executed inline can fail without undoing the others.
+func (tx *Tx) Savepoint(ctx context.Context, name string) error {
+	_, err := tx.q.exec(ctx, "SAVEPOINT "+name)
+	return err
+}
+
+// RollbackTo undoes the transaction's changes since the savepoint.
+func (tx *Tx) RollbackTo(ctx context.Context, name string) error {
+	_, err := tx.q.exec(ctx, "ROLLBACK TO SAVEPOINT "+name)
+	return err
+}
+
+// Release forgets a savepoint, keeping the changes.
+func (tx *Tx) Release(ctx context.Context, name string) error {
+	_, err := tx.q.exec(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}

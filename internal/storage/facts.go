@@ -14,7 +14,15 @@ import (
 // their first ticket) and whether the message is the ticket's first
 // customer message.
 func (db *DB) Facts(ctx context.Context, workspaceID int64, ticketID string, messageID *string) (*condition.Facts, error) {
-	q := db.b.reader()
+	return db.facts(ctx, db.b.reader(), workspaceID, ticketID, messageID)
+}
+
+// Facts loads the facts inside the transaction, seeing its changes.
+func (tx *Tx) Facts(ctx context.Context, workspaceID int64, ticketID string, messageID *string) (*condition.Facts, error) {
+	return tx.db.facts(ctx, tx.q, workspaceID, ticketID, messageID)
+}
+
+func (db *DB) facts(ctx context.Context, q querier, workspaceID int64, ticketID string, messageID *string) (*condition.Facts, error) {
 	t, err := db.getTicket(ctx, q, workspaceID, ticketID)
 	if err != nil {
 		return nil, err
@@ -28,10 +36,10 @@ func (db *DB) Facts(ctx context.Context, workspaceID int64, ticketID string, mes
 	}
 	var m helpdesk.Message
 	if messageID != nil {
-		m, err = get(ctx, db, scanMessage, "message", *messageID, `SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND id = ?`, workspaceID, *messageID)
+		m, err = getWith(ctx, db, q, scanMessage, "message", *messageID, `SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND id = ?`, workspaceID, *messageID)
 		f.IsFirstMessage = err == nil && m.ID == first
 	} else {
-		m, err = get(ctx, db, scanMessage, "message", ticketID, `SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND ticket_id = ? AND direction = ? ORDER BY id DESC LIMIT 1`,
+		m, err = getWith(ctx, db, q, scanMessage, "message", ticketID, `SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND ticket_id = ? AND direction = ? ORDER BY id DESC LIMIT 1`,
 			workspaceID, ticketID, helpdesk.DirectionInbound)
 	}
 	switch {
@@ -41,7 +49,7 @@ func (db *DB) Facts(ctx context.Context, workspaceID int64, ticketID string, mes
 		return nil, err
 	}
 	if t.ContactID != nil {
-		c, err := db.GetContact(ctx, workspaceID, *t.ContactID)
+		c, err := getWith(ctx, db, q, scanContact, "contact", *t.ContactID, `SELECT `+contactColumns+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, *t.ContactID)
 		switch {
 		case err == nil:
 			f.Contact = &c
@@ -55,7 +63,7 @@ func (db *DB) Facts(ctx context.Context, workspaceID int64, ticketID string, mes
 		}
 	}
 	if t.ChannelID != nil {
-		ch, err := db.GetChannel(ctx, workspaceID, *t.ChannelID)
+		ch, err := getWith(ctx, db, q, scanChannel, "channel", *t.ChannelID, `SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, *t.ChannelID)
 		switch {
 		case err == nil:
 			f.Channel = &ch

@@ -23,6 +23,17 @@ const Type = "webhook"
 // SecretPrefix starts Standard Webhooks secrets.
 const SecretPrefix = "whsec_"
 
+// The Standard Webhooks headers.
+const (
+	// HeaderID is the message id, the same for every attempt of one
+	// message: receivers use it as their idempotency key.
+	HeaderID = "webhook-id"
+	// HeaderTimestamp is the attempt's time in integer Unix seconds.
+	HeaderTimestamp = "webhook-timestamp"
+	// HeaderSignature is a space-separated list of "v1,<base64>" values.
+	HeaderSignature = "webhook-signature"
+)
+
 func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
@@ -41,11 +52,15 @@ func SecretKey(secret string) ([]byte, error) {
 	return key, nil
 }
 
+// Timestamp is the webhook-timestamp header value of an attempt made at at.
+func Timestamp(at time.Time) string { return strconv.FormatInt(at.Unix(), 10) }
+
 // Sign returns the webhook-signature header value for a message:
-// "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>", the timestamp being
+// Timestamp(at). The id must not contain "." (the spec's separator).
 func Sign(key []byte, id string, at time.Time, body []byte) string {
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + strconv.FormatInt(at.Unix(), 10) + "."))
+	mac.Write([]byte(id + "." + Timestamp(at) + "."))
 	mac.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }

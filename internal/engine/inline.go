@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/run"
+	"github.com/deskflow/deskflow/internal/storage"
+)
+
+// Paths made only of ticket actions run inline: inside the transaction that
+// creates their run, with no job of their own. Their changes, their steps'
+// results and the events they emit commit together with the run, so a crash
+// leaves either nothing or everything; a failing step is rolled back to a
+// savepoint, recorded as failed, and skips the rest of its path as usual.
+
+// inlinable reports whether every step of path pi is a ticket action that
+// needs no approval.
+func inlinable(r *run.Run, pi int) bool {
+	for _, a := range r.Paths[pi].Actions {
+		def, known := action.Lookup(a.Type)
+		if !known || def.Effect != action.EffectTicket || action.CommonOf(a.Parameters).RequireApproval {
+			return false
+		}
+	}
+	return len(r.Paths[pi].Actions) > 0
+}
+
+// runInline executes path pi of r in tx.
+func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, messageID *string) error {
+	for i := range r.Steps {
+		s := r.Steps[i]
+		if s.Path != pi {
+			continue
+		}
+		def, _ := action.Lookup(s.ActionType)
+		facts, err := tx.Facts(ctx, ws, r.TicketID, messageID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx)
+		}
+		if err != nil {
+			return err
+		}
+		x := &action.Exec{
+			WorkspaceID: ws, RunID: r.ID, Ticket: *facts.Ticket,
+			Parameters:     r.Paths[pi].Actions[s.Position].Parameters,
+			Data:           templateData(facts, variables(r)),
+			Tickets:        tx,
+			Cause:          r.Cause,
+			IdempotencyKey: fmt.Sprintf("%s-%d-%d", r.ID, s.Path, s.Position),
+			Services:       e.services,
+		}
+		started := e.Now()
+		s.StartedAt = &started
+		r.Steps[i] = s
+		stepCtx, cancel := context.WithTimeout(ctx, action.CommonOf(x.Parameters).Timeout)
+		const sp = "deskflow_step"
+		if err := tx.Savepoint(ctx, sp); err != nil {
+			cancel()
+			return err
+		}
+		out, runErr := def.Run(stepCtx, x)
+		if runErr != nil {
+			if err := tx.RollbackTo(ctx, sp); err != nil {
+				cancel()
+				return err
+			}
+			err := e.failInline(ctx, tx, ws, r, i, x, runErr, stepCtx)
+			cancel()
+			return err
+		}
+		cancel()
+		if err := tx.Release(ctx, sp); err != nil {
+			return err
+		}
+		r.Steps[i] = e.finished(s, run.StepSucceeded, x, out, "")
+		if err := tx.SaveStep(ctx, ws, r.Steps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failInline records step i of r as failed (or timed out) and skips the
+// rest of its path.
+func (e *Engine) failInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, i int, x *action.Exec, runErr error, stepCtx context.Context) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	s := r.Steps[i]
+	status, msg := run.StepFailed, runErr.Error()
+	if errors.Is(stepCtx.Err(), context.DeadlineExceeded) {
+		status = run.StepTimedOut
+	}
+	r.Steps[i] = e.finished(s, status, x, nil, msg)
+	if err := tx.SaveStep(ctx, ws, r.Steps[i]); err != nil {
+		return err
+	}
+	now := e.Now()
+	for j := range r.Steps {
+		if r.Steps[j].Path == s.Path && r.Steps[j].Position > s.Position && r.Steps[j].Status == run.StepPending {
+			r.Steps[j].Status, r.Steps[j].FinishedAt = run.StepSkipped, &now
+		}
+	}
+	return tx.SkipRest(ctx, ws, s.RunID, s.Path, s.Position, now)
+}
