@@ -1,13 +1,20 @@
 package action
 
 import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/integration/slack"
+	"github.com/deskflow/deskflow/internal/integration/teams"
 	"github.com/deskflow/deskflow/internal/param"
 )
 
 var sendSlackMessage = Definition{
 	Type:        "send_slack_message",
 	Effect:      EffectExternal,
-	Run:         unavailable("the Slack connector"),
+	Run:         runSlack,
 	Category:    CategoryCommunication,
 	Description: "Post message (a template) to a Slack channel through a Slack connector.",
 	Validate: func(p *param.Params) {
@@ -15,4 +22,85 @@ var sendSlackMessage = Definition{
 		p.Template("channel", true)
 		p.Template("message", true)
 	},
+}
+
+// slackSleep, when set (by tests), replaces the Slack client's waits
+// between attempts.
+var slackSleep func(ctx context.Context, d time.Duration) error
+
+// runSlack posts the rendered message with chat.postMessage. Values the
+// message interpolates are escaped for Slack (& < >), so a ticket subject
+// cannot mention @channel or disguise a link; the template's own text keeps
+// Slack's control sequences (<@U123>, <!here>, <https://…|text>).
+func runSlack(ctx context.Context, x *Exec) (any, error) {
+	c, err := x.Connector(ctx, "connectorId", ConnectorSlack)
+	if err != nil {
+		return nil, err
+	}
+	channel, err := x.Text(ctx, "channel")
+	if err != nil {
+		return nil, err
+	}
+	channel = strings.TrimSpace(channel)
+	if channel == "" {
+		return nil, Failf("channel: rendered empty")
+	}
+	data := x.Data
+	x.Data, _ = slack.EscapeValues(data).(map[string]any)
+	text, err := x.Text(ctx, "message")
+	x.Data = data
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, Failf("message: rendered empty, and Slack does not post empty messages")
+	}
+	client, err := slack.New(c, x.Services.HTTP)
+	if err != nil {
+		return nil, integrationError(err, c.Credentials)
+	}
+	client.Sleep = slackSleep
+	if x.Services.CheckURL != nil {
+		if err := x.Services.CheckURL(client.BaseURL); err != nil {
+			return nil, Failf("the Slack connector's base_url: %v", err)
+		}
+	}
+	msg, err := client.PostMessage(ctx, channel, text)
+	if err != nil {
+		return nil, integrationError(err, c.Credentials)
+	}
+	return map[string]any{"channel": msg.Channel, "ts": msg.TS}, nil
+}
+
+// integrationError turns an error of an integration client into the step's
+// error: a time-out stays itself (the engine reports the step timed out),
+// failures explained by the service's answer or the configuration become
+// step Errors, anything else (a database error) stays internal. Credential
+// values never reach the message.
+func integrationError(err error, creds map[string]string) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		if msg := redactCredentials(err.Error(), creds); msg != err.Error() {
+			return errors.New(msg)
+		}
+		return err
+	}
+	var se *slack.Error
+	var te *teams.Error
+	if errors.As(err, &se) || errors.As(err, &te) {
+		return Failf("%s", redactCredentials(err.Error(), creds))
+	}
+	if msg := redactCredentials(err.Error(), creds); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
+}
+
+// redactCredentials replaces credential values found in s.
+func redactCredentials(s string, creds map[string]string) string {
+	for _, v := range creds {
+		if len(v) >= 8 && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
 }
