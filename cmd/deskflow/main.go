@@ -23,6 +23,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/outbound"
 )
 
@@ -150,7 +151,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key})
+	var aiDefault *engine.AIDefault
+	if p := os.Getenv("DESKFLOW_AI_PROVIDER"); p != "" && p != "builtin" {
+		aiDefault = &engine.AIDefault{Provider: p, BaseURL: os.Getenv("DESKFLOW_AI_BASE_URL"), Model: os.Getenv("DESKFLOW_AI_MODEL"), APIKey: os.Getenv("DESKFLOW_AI_API_KEY")}
+	}
+	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault})
 	if err != nil {
 		return err
 	}

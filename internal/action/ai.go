@@ -9,7 +9,7 @@ var (
 	generateAIResponse = Definition{
 		Type:        "generate_ai_response",
 		Effect:      EffectExternal,
-		Run:         unavailable("an AI provider"),
+		Run:         runGenerate,
 		Category:    CategoryAI,
 		Description: "Generate a response with AI from promptTemplate (optional systemPrompt, model, maxTokens, temperature); output {text, model, usage}.",
 		Validate: func(p *param.Params) {
@@ -28,7 +28,7 @@ var (
 	classifyTicket = Definition{
 		Type:        "classify_ticket",
 		Effect:      EffectExternal,
-		Run:         unavailable("an AI provider"),
+		Run:         runClassify,
 		Category:    CategoryAI,
 		Description: "AI categorization and sentiment: optional categories, applyTags, minConfidence; output {category, confidence, sentiment, urgency}.",
 		Validate: func(p *param.Params) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/deskflow/deskflow/internal/ai"
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/template"
@@ -56,6 +57,16 @@ type Services struct {
 	// Helpdesk reads and records what external actions need of the
 	// helpdesk (the conversation, the sent reply).
 	Helpdesk Helpdesk
+	// AI chooses the language model of a workspace.
+	AI AIProviders
+}
+
+// AIProviders resolves the language model for a step: the step's "ai"
+// connector, else the workspace's, else the process default, else the
+// built-in offline provider.
+type AIProviders interface {
+	Provider(ctx context.Context, workspaceID int64, connectorID string) (ai.Provider, error)
+	Settings(ctx context.Context, workspaceID int64) (helpdesk.AISettings, error)
 }
 
 // Helpdesk is the helpdesk as external actions see it. Writes happen in
@@ -68,6 +79,9 @@ type Helpdesk interface {
 	// RecordMessage stores a message the action sent (a reply) with the
 	// causal chain, so it does not count as an agent's reply.
 	RecordMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error)
+	// TagTicket adds the tag named name (created if the workspace has
+	// none) to the ticket, with the causal chain; it returns the tag's id.
+	TagTicket(ctx context.Context, workspaceID int64, ticketID, name string, cause helpdesk.Cause) (string, error)
 }
 
 // Exec is one execution of one action.

@@ -100,6 +100,8 @@ type Config struct {
 	// SecretKey seals connector credentials (32 bytes); nil means none can
 	// be stored, and a database that has some refuses to start.
 	SecretKey []byte
+	// AI is the process-wide default language model; nil: built-in.
+	AI *engine.AIDefault
 }
 
 // App is one deskflow node: the API handler and the engine over one store.
@@ -130,6 +132,7 @@ func New(cfg Config) (*App, error) {
 	}
 	eng, err := engine.New(engine.Config{
 		Sealer:      sealer,
+		AI:          cfg.AI,
 		DB:          cfg.DB,
 		Logger:      cfg.Logger,
 		Now:         cfg.Now,

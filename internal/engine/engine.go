@@ -49,6 +49,8 @@ type Config struct {
 	CheckURL func(string) error
 	// Sealer opens connector credentials for actions.
 	Sealer *connector.Sealer
+	// AI is the process-wide default language model; nil: built-in.
+	AI *AIDefault
 	// ApprovalTTL is how long an approval waits before it expires.
 	ApprovalTTL time.Duration
 	// EvaluationRetention is how long non-run evaluations are kept.
@@ -107,6 +109,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
 	}
+	e.services.AI = newAIProviders(cfg.DB, e.services.Connectors.(*vault), cfg.AI, e.services)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &processEventWorker{e: e})
 	river.AddWorker(workers, &runPathWorker{e: e})

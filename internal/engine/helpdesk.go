@@ -37,3 +37,16 @@ func (h helpdeskView) RecordMessage(ctx context.Context, ws int64, m helpdesk.Me
 	})
 	return m, err
 }
+
+func (h helpdeskView) TagTicket(ctx context.Context, ws int64, ticketID, name string, cause helpdesk.Cause) (string, error) {
+	var id string
+	err := h.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if id, err = tx.TagByName(ctx, ws, name); err != nil {
+			return err
+		}
+		_, err = tx.AddTags(ctx, ws, ticketID, []string{id}, cause)
+		return err
+	})
+	return id, err
+}

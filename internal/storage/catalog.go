@@ -233,3 +233,21 @@ func (db *DB) deleteUnused(ctx context.Context, workspaceID int64, table, kind, 
 		return execOne(ctx, tx.q, kind, id, `DELETE FROM `+table+` WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 	})
 }
+
+// TagByName returns the id of the tag named name (case-insensitively),
+// creating it if the workspace has none.
+func (tx *Tx) TagByName(ctx context.Context, workspaceID int64, name string) (string, error) {
+	var id string
+	err := tx.q.queryRow(ctx, `SELECT id FROM tags WHERE workspace_id = ? AND lower(name) = lower(?)`, workspaceID, name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !tx.db.b.isNoRows(err) {
+		return "", fmt.Errorf("find tag %q: %w", name, err)
+	}
+	id = helpdesk.NewID()
+	if _, err := tx.q.exec(ctx, `INSERT INTO tags (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, id, workspaceID, name, micros(tx.db.Now())); err != nil {
+		return "", fmt.Errorf("create tag %q: %w", name, err)
+	}
+	return id, nil
+}
