@@ -248,7 +248,7 @@ func (c *client) post(ctx context.Context, path string, body any) (map[string]an
 }
 
 // keywords are what message bodies and conditions share.
-const keywords = 20
+const keywords = 40
 
 // createWorkflows creates n workflows of mixed triggers: most react to
 // inbound messages containing one of the keywords (each message carries

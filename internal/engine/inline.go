@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
 )
@@ -28,25 +29,29 @@ func inlinable(r *run.Run, pi int) bool {
 	return len(r.Paths[pi].Actions) > 0
 }
 
-// runInline executes path pi of r in tx.
-func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, messageID *string) error {
+// runInline executes path pi of r in tx. eventFacts are the facts the
+// event was matched with; each step sees the ticket as the previous steps
+// left it.
+func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, eventFacts *condition.Facts) error {
+	facts := *eventFacts
 	for i := range r.Steps {
 		s := r.Steps[i]
 		if s.Path != pi {
 			continue
 		}
 		def, _ := action.Lookup(s.ActionType)
-		facts, err := tx.Facts(ctx, ws, r.TicketID, messageID)
+		t, err := tx.Ticket(ctx, ws, r.TicketID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx)
 		}
 		if err != nil {
 			return err
 		}
+		facts.Ticket = &t
 		x := &action.Exec{
 			WorkspaceID: ws, RunID: r.ID, Ticket: *facts.Ticket,
 			Parameters:     r.Paths[pi].Actions[s.Position].Parameters,
-			Data:           templateData(facts, variables(r)),
+			Data:           templateData(&facts, variables(r)),
 			Tickets:        tx,
 			Cause:          r.Cause,
 			IdempotencyKey: fmt.Sprintf("%s-%d-%d", r.ID, s.Path, s.Position),

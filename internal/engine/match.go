@@ -43,7 +43,7 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 			eval.Results = append(eval.Results, *blocked)
 		}
 	} else {
-		workflows, err = e.db.EnabledWorkflows(ctx, ws, triggerOf(ev.Type))
+		workflows, err = e.db.EnabledWorkflowsCached(ctx, ws, triggerOf(ev.Type))
 	}
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
@@ -58,7 +58,7 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 	}
 	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
 		for _, r := range runs {
-			if err := e.startRun(ctx, tx, ws, r, ev.MessageID); err != nil {
+			if err := e.startRun(ctx, tx, ws, r, facts); err != nil {
 				return err
 			}
 		}
@@ -168,7 +168,7 @@ func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
 
 // startRun stores a new run; paths of ticket actions run right here in the
 // caller's transaction, the others get one job each.
-func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, messageID *string) error {
+func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *condition.Facts) error {
 	created, err := tx.CreateRun(ctx, ws, r)
 	if err != nil || !created {
 		return err
@@ -176,23 +176,33 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 	if r.FinishedAt != nil {
 		return tx.SetRunStatus(ctx, ws, r.ID, r.Status, r.FinishedAt)
 	}
-	inlined := false
+	inlined, queued, waiting := false, false, false
 	for pi, p := range r.Paths {
-		if len(p.Actions) == 0 || pi > 0 && r.Match.Paths[pi-1].Waiting {
+		if pi > 0 && r.Match.Paths[pi-1].Waiting {
+			waiting = true
+			continue
+		}
+		if len(p.Actions) == 0 {
 			continue
 		}
 		if inlinable(r, pi) {
-			if err := e.runInline(ctx, tx, ws, r, pi, messageID); err != nil {
+			if err := e.runInline(ctx, tx, ws, r, pi, facts); err != nil {
 				return err
 			}
 			inlined = true
 			continue
 		}
+		queued = true
 		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, "start"), nil); err != nil {
 			return err
 		}
 	}
-	if inlined || len(r.Paths[run.MainPath].Actions) == 0 {
+	switch {
+	case inlined && !queued && !waiting:
+		// Every step ran here: the run is done, its steps are in memory.
+		now := e.Now()
+		return tx.SetRunStatus(ctx, ws, r.ID, statusOf(r.Steps), &now)
+	case inlined || len(r.Paths[run.MainPath].Actions) == 0:
 		return e.settleTx(ctx, tx, ws, r.ID)
 	}
 	return nil

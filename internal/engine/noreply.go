@@ -33,7 +33,7 @@ func (e *Engine) trackWaiting(ctx context.Context, tx *storage.Tx, ws int64, ev 
 		if err != nil || !started {
 			return err
 		}
-		wfs, err := e.db.EnabledWorkflows(ctx, ws, workflow.TriggerNoReply)
+		wfs, err := e.db.EnabledWorkflowsCached(ctx, ws, workflow.TriggerNoReply)
 		if err != nil || len(wfs) == 0 {
 			return err
 		}

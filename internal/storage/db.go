@@ -67,6 +67,7 @@ type DB struct {
 	b         backend
 	now       func() time.Time
 	eventHook EventHook
+	workflows workflowCache
 }
 
 // Open connects to url: "postgres://…" (or "postgresql://…"), "sqlite:PATH",

@@ -109,6 +109,9 @@ func (tx *Tx) CreateWorkflow(ctx context.Context, workspaceID int64, w *workflow
 	if err != nil {
 		return nil, fmt.Errorf("create workflow: %w", err)
 	}
+	if err := tx.bumpWorkflowsVersion(ctx, workspaceID); err != nil {
+		return nil, err
+	}
 	return tx.Workflow(ctx, workspaceID, w.ID)
 }
 
@@ -128,12 +131,18 @@ func (tx *Tx) UpdateWorkflow(ctx context.Context, workspaceID int64, w *workflow
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.bumpWorkflowsVersion(ctx, workspaceID); err != nil {
+		return nil, err
+	}
 	return tx.Workflow(ctx, workspaceID, w.ID)
 }
 
 // DeleteWorkflow deletes a workflow and its pending timers.
 func (tx *Tx) DeleteWorkflow(ctx context.Context, workspaceID int64, id string) error {
 	if err := execOne(ctx, tx.q, "workflow", id, `DELETE FROM workflows WHERE workspace_id = ? AND id = ?`, workspaceID, id); err != nil {
+		return err
+	}
+	if err := tx.bumpWorkflowsVersion(ctx, workspaceID); err != nil {
 		return err
 	}
 	return tx.DeleteWorkflowTimers(ctx, workspaceID, id)

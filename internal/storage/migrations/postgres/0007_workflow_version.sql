@@ -1,0 +1,1 @@
+ALTER TABLE workspaces ADD COLUMN workflows_version BIGINT NOT NULL DEFAULT 0;

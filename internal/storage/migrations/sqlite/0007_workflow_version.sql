@@ -1,0 +1,1 @@
+ALTER TABLE workspaces ADD COLUMN workflows_version INTEGER NOT NULL DEFAULT 0;
