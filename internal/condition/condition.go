@@ -29,6 +29,30 @@ type Facts struct {
 	// Variables are the run's saved outputs (saveAs), for the conditions
 	// of paths evaluated after the main path.
 	Variables map[string]any
+
+	// normalized caches the comparison form of the texts conditions read,
+	// computed once per event however many workflows look at them. Facts
+	// are therefore not safe for concurrent use.
+	normalized [numTexts]string
+	haveNorm   [numTexts]bool
+}
+
+// Texts of the facts that text conditions compare.
+const (
+	textSubject = iota
+	textBody
+	textSender
+	textDomain
+	numTexts
+)
+
+// norm returns the comparison form of text number which, whose raw value
+// is raw.
+func (f *Facts) norm(which int, raw string) string {
+	if !f.haveNorm[which] {
+		f.normalized[which], f.haveNorm[which] = normalize(raw), true
+	}
+	return f.normalized[which]
 }
 
 // Definition describes one condition type.
@@ -112,20 +136,23 @@ func normalize(s string) string {
 	return strings.Map(foldRune, strings.TrimSpace(s))
 }
 
-// foldRune maps a rune to the smallest rune of its simple case-folding
-// orbit: two strings are equal under strings.EqualFold exactly when their
-// mappings are equal, and the mapping preserves substrings too.
+// foldRune maps a rune to one canonical member of its simple case-folding
+// orbit — the lower-case ASCII letter when the orbit has one, else its
+// smallest rune — so two strings are equal under strings.EqualFold exactly
+// when their mappings are equal, substrings are preserved, and lower-case
+// ASCII text maps to itself (no allocation).
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
-		if 'a' <= r && r <= 'z' {
-			return r - 'a' + 'A'
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
 		}
-		if r != 'k' && r != 's' && r != 'K' && r != 'S' {
-			return r
-		}
+		return r
 	}
 	least := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return unicode.ToLower(f)
+		}
 		least = min(least, f)
 	}
 	return least

@@ -8,7 +8,7 @@ import (
 
 // textCondition builds a condition that compares one text of the facts with
 // the parameter `value`, case-insensitively and ignoring surrounding space.
-func textCondition(conditionType, meaning string, text func(*Facts) (string, bool), compare func(have, want string) bool) Definition {
+func textCondition(conditionType string, which int, meaning string, text func(*Facts) (string, bool), compare func(have, want string) bool) Definition {
 	return Definition{
 		Type:    conditionType,
 		Meaning: meaning,
@@ -21,7 +21,7 @@ func textCondition(conditionType, meaning string, text func(*Facts) (string, boo
 				return false
 			}
 			want := normalize(stringParam(parameters, "value"))
-			return want != "" && compare(normalize(have), want)
+			return want != "" && compare(f.norm(which, have), want)
 		},
 	}
 }
@@ -67,19 +67,19 @@ func senderDomain(f *Facts) (string, bool) {
 }
 
 var (
-	subjectContains = textCondition("subject_contains",
+	subjectContains = textCondition("subject_contains", textSubject,
 		"The ticket's subject contains `value` (case-insensitive, surrounding whitespace ignored).",
 		subject, contains)
-	subjectEquals = textCondition("subject_equals",
+	subjectEquals = textCondition("subject_equals", textSubject,
 		"The ticket's subject equals `value` (case-insensitive, surrounding whitespace ignored).",
 		subject, equals)
-	bodyContains = textCondition("body_contains",
+	bodyContains = textCondition("body_contains", textBody,
 		"The body of the message that fired the workflow contains `value` (case-insensitive). For tag and manual triggers, the ticket's latest customer message.",
 		body, contains)
-	fromEmailContains = textCondition("from_email_contains",
+	fromEmailContains = textCondition("from_email_contains", textSender,
 		"The sender's email address contains `value` (case-insensitive). The sender is the message's sender, else the ticket's contact.",
 		senderEmail, contains)
-	fromEmailEquals = textCondition("from_email_equals",
+	fromEmailEquals = textCondition("from_email_equals", textSender,
 		"The sender's email address equals `value` (case-insensitive).",
 		senderEmail, equals)
 	fromDomainEquals = Definition{
@@ -91,7 +91,7 @@ var (
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			have, ok := senderDomain(f)
 			want := strings.TrimPrefix(normalize(stringParam(parameters, "value")), "@")
-			return ok && want != "" && normalize(have) == want
+			return ok && want != "" && f.norm(textDomain, have) == want
 		},
 	}
 )

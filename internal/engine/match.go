@@ -73,8 +73,8 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 // evaluate decides whether wf runs for ev; it returns the recorded outcome
 // and, when it matches, the run to start.
 func (e *Engine) evaluate(wf *workflow.Workflow, ev helpdesk.Event, facts *condition.Facts) (run.WorkflowResult, *run.Run) {
-	res := run.WorkflowResult{WorkflowID: wf.ID, Name: wf.Name, Conditions: []condition.Result{}}
-	if scope := wf.TagScope(); len(scope) > 0 && ev.TagID != nil && !slices.Contains(scope, *ev.TagID) {
+	res := run.WorkflowResult{WorkflowID: wf.ID, Name: wf.Name, Conditions: noResults}
+	if ev.TagID != nil && !inScope(wf.TagScope(), *ev.TagID) {
 		res.Outcome, res.Detail = run.OutcomeOutOfScope, "the tag is not one of the trigger's tags"
 		return res, nil
 	}
@@ -95,6 +95,13 @@ func (e *Engine) evaluate(wf *workflow.Workflow, ev helpdesk.Event, facts *condi
 	r := e.newRun(wf, ev, facts, results)
 	res.Outcome, res.RunID = run.OutcomeMatched, r.ID
 	return res, r
+}
+
+// noResults is the recorded condition list of a workflow not evaluated.
+var noResults = []condition.Result{}
+
+func inScope(scope []string, tag string) bool {
+	return len(scope) == 0 || slices.Contains(scope, tag)
 }
 
 func specs(conds []workflow.Condition) []condition.Spec {

@@ -121,6 +121,9 @@ func (w *Workflow) NoReply() (NoReplyParameters, bool) {
 // trigger; empty means any tag.
 func (w *Workflow) TagScope() []string {
 	raw, _ := w.TriggerParameters["tags"].([]any)
+	if len(raw) == 0 {
+		return nil
+	}
 	out := make([]string, 0, len(raw))
 	for _, v := range raw {
 		if s, ok := v.(string); ok {
