@@ -1,17 +1,147 @@
 package action
 
 import (
+	"context"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/integration/smtpmail"
 	"github.com/deskflow/deskflow/internal/param"
 )
 
 var sendReply = Definition{
 	Type:        "send_reply",
 	Effect:      EffectExternal,
-	Run:         unavailable("email delivery (SMTP connectors)"),
+	Run:         runSendReply,
 	Category:    CategoryCommunication,
-	Description: "Send an email reply to the ticket's customer; content is a template, includeSignature appends the workspace signature.",
+	Description: "Send an email reply to the ticket's customer; content is a template, includeSignature appends the workspace signature; sent through the SMTP connector connectorId.",
 	Validate: func(p *param.Params) {
 		p.Template("content", true)
 		p.Bool("includeSignature", false)
+		p.Ref("connectorId", param.KindConnector, false, ConnectorSMTP)
 	},
+}
+
+// runSendReply emails content to the ticket's customer, threaded with the
+// conversation, and records it as an outbound message of the ticket made
+// by the run (so it is not an agent's reply). The Message-ID comes from
+// the step's idempotency key: a retried step sends the same one, and a
+// retry after the reply was recorded does not send it again.
+func runSendReply(ctx context.Context, x *Exec) (any, error) {
+	hd := x.Services.Helpdesk
+	if x.Ticket.ContactID == nil || *x.Ticket.ContactID == "" {
+		return nil, Failf("the ticket has no customer (contact) to reply to")
+	}
+	contact, err := hd.Contact(ctx, x.WorkspaceID, *x.Ticket.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("load the ticket's customer: %w", err)
+	}
+	addrs, err := smtpmail.ParseAddressList(contact.Email)
+	if err != nil || len(addrs) != 1 {
+		return nil, Failf("the ticket's customer has no usable email address (%q)", contact.Email)
+	}
+	to := mail.Address{Name: smtpmail.SanitizeHeaderText(contact.Name), Address: addrs[0].Address}
+	x.record("to", []string{to.Address})
+
+	body, err := x.Text(ctx, "content")
+	if err != nil {
+		return nil, err
+	}
+	if x.Bool("includeSignature") {
+		ws, err := hd.Workspace(ctx, x.WorkspaceID)
+		if err != nil {
+			return nil, fmt.Errorf("load the workspace signature: %w", err)
+		}
+		if strings.TrimSpace(ws.Signature) != "" {
+			body += "\n\n-- \n" + ws.Signature
+		}
+	}
+	subject := smtpmail.SanitizeHeaderText(replySubject(x.Ticket.Subject))
+	x.record("subject", subject)
+
+	cfg, err := smtpConnector(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	messages, err := hd.Messages(ctx, x.WorkspaceID, x.Ticket.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load the conversation: %w", err)
+	}
+	messageID := smtpmail.MessageID(x.IdempotencyKey)
+	emailID := "<" + messageID + ">"
+	output := func(stored string) map[string]any {
+		return map[string]any{"message_id": stored, "email_message_id": emailID, "to": []string{to.Address}}
+	}
+	// A retry of a step whose reply was sent and recorded sends nothing.
+	for _, m := range messages {
+		if id, ok := smtpmail.NormalizeMessageID(m.EmailMessageID); ok && id == messageID && m.Direction == helpdesk.DirectionOutbound {
+			x.record("already_sent", true)
+			return output(m.ID), nil
+		}
+	}
+	inReplyTo, references := threading(messages)
+	msg := &smtpmail.Message{
+		From:          cfg.From(),
+		To:            []mail.Address{to},
+		Subject:       subject,
+		Body:          body,
+		MessageID:     messageID,
+		InReplyTo:     inReplyTo,
+		References:    references,
+		AutoSubmitted: smtpmail.AutoReplied,
+	}
+	if err := smtpmail.Send(ctx, cfg, smtpNet(x), msg); err != nil {
+		return nil, sendFailure(err)
+	}
+	runID := x.RunID
+	stored, err := hd.RecordMessage(ctx, x.WorkspaceID, helpdesk.Message{
+		TicketID:       x.Ticket.ID,
+		Direction:      helpdesk.DirectionOutbound,
+		Body:           body,
+		SenderName:     cfg.FromName,
+		SenderEmail:    cfg.FromAddress,
+		WorkflowRunID:  &runID,
+		EmailMessageID: emailID,
+	}, x.Cause)
+	if err != nil {
+		return output(""), fmt.Errorf("the reply was sent (Message-ID %s) but could not be recorded on the ticket: %w", emailID, err)
+	}
+	return output(stored.ID), nil
+}
+
+// replySubject is "Re: <subject>", without doubling an existing "Re:".
+func replySubject(subject string) string {
+	s := smtpmail.SanitizeHeaderText(subject)
+	switch {
+	case s == "":
+		return "Re: (no subject)"
+	case len(s) >= 3 && strings.EqualFold(s[:3], "re:"):
+		return s
+	}
+	return "Re: " + s
+}
+
+// threading returns the In-Reply-To (the latest inbound message with a
+// Message-ID) and References (every known Message-ID of the conversation,
+// oldest first) of a reply.
+func threading(messages []helpdesk.Message) (inReplyTo string, references []string) {
+	ordered := append([]helpdesk.Message(nil), messages...)
+	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].CreatedAt.Before(ordered[j].CreatedAt) })
+	for _, m := range ordered {
+		if m.Direction == helpdesk.DirectionNote {
+			continue
+		}
+		id, ok := smtpmail.NormalizeMessageID(m.EmailMessageID)
+		if !ok {
+			continue
+		}
+		references = append(references, id)
+		if m.Direction == helpdesk.DirectionInbound {
+			inReplyTo = id
+		}
+	}
+	return inReplyTo, references
 }

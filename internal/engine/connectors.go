@@ -15,7 +15,10 @@ type vault struct {
 	sealer *connector.Sealer
 }
 
-var _ action.ConnectorSource = (*vault)(nil)
+var (
+	_ action.ConnectorSource  = (*vault)(nil)
+	_ action.ConnectorsOfType = (*vault)(nil)
+)
 
 func (v *vault) Connector(ctx context.Context, ws int64, id string) (*connector.Connector, error) {
 	c, err := v.db.GetConnector(ctx, ws, id)
@@ -48,4 +51,22 @@ func (v *vault) UpdateCredentials(ctx context.Context, ws int64, id string, cred
 	c.CredentialsSet = connector.Keys(merged)
 	_, err = v.db.SaveConnector(ctx, ws, *c, sealed)
 	return err
+}
+
+// ConnectorsOfType returns the workspace's connectors of a type with their
+// credentials (send_reply uses the only smtp connector when none is named).
+func (v *vault) ConnectorsOfType(ctx context.Context, ws int64, connectorType string) ([]*connector.Connector, error) {
+	ids, err := v.db.ConnectorIDsOfType(ctx, ws, connectorType)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*connector.Connector, 0, len(ids))
+	for _, id := range ids {
+		c, err := v.Connector(ctx, ws, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -93,3 +93,8 @@ func (db *DB) CountSealedConnectors(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ConnectorIDsOfType lists the ids of the workspace's connectors of a type.
+func (db *DB) ConnectorIDsOfType(ctx context.Context, workspaceID int64, connectorType string) ([]string, error) {
+	return queryAll(ctx, db.b.reader(), scanString, `SELECT id FROM connectors WHERE workspace_id = ? AND type = ? ORDER BY created_at, id`, workspaceID, connectorType)
+}
