@@ -76,7 +76,7 @@ func TestAIStepFailures(t *testing.T) {
 		wf := e.create("/api/workflows", map[string]any{
 			"name": "strict", "trigger_type": "manual",
 			"actions": []any{act("classify_ticket", map[string]any{"categories": []any{"billing", "shipping"}, "minConfidence": 0.999})},
-			"paths": []any{map[string]any{"name": "poem", "actions": []any{act("generate_ai_response", map[string]any{"promptTemplate": "Write a poem about the sea"})}}},
+			"paths":   []any{map[string]any{"name": "poem", "actions": []any{act("generate_ai_response", map[string]any{"promptTemplate": "Write a poem about the sea"})}}},
 		})
 		tk := e.newTicket("hmm", "something vague", "v@example.com", nil)
 		e.must(201, e.asAdmin("POST", "/api/workflows/"+wf+"/runs", map[string]any{"ticket_id": tk}))
