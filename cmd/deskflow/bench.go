@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	events := fs.Int("events", 100000, "inbound messages to send")
 	concurrency := fs.Int("concurrency", 16, "concurrent API clients")
 	tickets := fs.Int("tickets", 0, "tickets the messages are spread over (default events/20, at most 1000)")
+	rate := fs.Float64("rate", 0, "send at most this many events per second (0: as fast as possible)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
@@ -46,7 +47,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	res, err := bench.Run(ctx, bench.Config{
 		DatabaseURL: dbURL.Value.String(), Workflows: *workflows, Events: *events,
-		Tickets: *tickets, Concurrency: *concurrency, Progress: progress,
+		Tickets: *tickets, Concurrency: *concurrency, Rate: *rate, Progress: progress,
 	})
 	if err != nil {
 		return err
@@ -59,7 +60,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "database\t%s\n", res.Database)
 	fmt.Fprintf(tw, "workflows\t%d\n", res.Workflows)
-	fmt.Fprintf(tw, "events\t%d (concurrency %d)\n", res.Events, res.Concurrency)
+	fmt.Fprintf(tw, "events\t%d (concurrency %d, rate limit %.0f/s)\n", res.Events, res.Concurrency, res.Rate)
 	fmt.Fprintf(tw, "events/s ingested\t%.0f\n", res.EventsPerSecond)
 	fmt.Fprintf(tw, "runs completed\t%d (%d failed)\n", res.RunsCompleted, res.RunsFailed)
 	fmt.Fprintf(tw, "runs/s completed\t%.0f\n", res.RunsPerSecond)

@@ -38,7 +38,7 @@ func TestBenchCommand(t *testing.T) {
 	if res.PeakRSSBytes <= 0 || res.DBBytes <= 0 {
 		t.Errorf("memory %d, database %d", res.PeakRSSBytes, res.DBBytes)
 	}
-	table, stderr, code := run(t, nil, "bench", "--events", "50", "--workflows", "10")
+	table, stderr, code := run(t, nil, "bench", "--events", "50", "--workflows", "10", "--rate", "200")
 	if code != 0 || !strings.Contains(table, "events/s ingested") || !strings.Contains(table, "latency p50 / p99 / max") {
 		t.Errorf("table output: %d %s %s", code, table, stderr)
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	Events      int
 	Tickets     int
 	Concurrency int
+	// Rate caps the events sent per second (0: as fast as the clients go),
+	// to measure latency below saturation.
+	Rate float64
 	// Progress receives a line per second while events are sent (nil: none).
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -50,6 +53,7 @@ type Result struct {
 	Workflows       int      `json:"workflows"`
 	Events          int      `json:"events"`
 	Concurrency     int      `json:"concurrency"`
+	Rate            float64  `json:"rate,omitempty"`
 	EventsPerSecond float64  `json:"events_per_second"`
 	RunsPerSecond   float64  `json:"runs_per_second"`
 	RunsCompleted   int      `json:"runs_completed"`
@@ -135,7 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	total := time.Since(mark)
 
-	res := &Result{Database: db.Backend(), Workflows: cfg.Workflows, Events: cfg.Events, Concurrency: cfg.Concurrency,
+	res := &Result{Database: db.Backend(), Workflows: cfg.Workflows, Events: cfg.Events, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
 		IngestSeconds: ingest.Seconds(), TotalSeconds: total.Seconds()}
 	res.EventsPerSecond = float64(cfg.Events) / ingest.Seconds()
 	finished, err := db.RunCompletions(ctx, ws.ID, mark)
@@ -342,6 +346,8 @@ func drive(ctx context.Context, c *client, tickets []string, cfg Config) (map[st
 		start = time.Now()
 	)
 	stopProgress := progress(cfg.Progress, &done, cfg.Events, start)
+	tokens, stopPacing := pace(cfg.Rate)
+	defer stopPacing()
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
 		go func() {
@@ -350,6 +356,9 @@ func drive(ctx context.Context, c *client, tickets []string, cfg Config) (map[st
 				i := int(next.Add(1)) - 1
 				if i >= cfg.Events {
 					return
+				}
+				if tokens != nil {
+					<-tokens
 				}
 				body := fmt.Sprintf("message %d about kw%d and kw%d .", i, i%keywords, (i*7+3)%keywords)
 				at := time.Now()
@@ -370,6 +379,29 @@ func drive(ctx context.Context, c *client, tickets []string, cfg Config) (map[st
 	stopProgress()
 	close(errs)
 	return sent, elapsed, errors.Join(collect(errs)...)
+}
+
+// pace hands out rate tokens per second (nil channel: no pacing).
+func pace(rate float64) (<-chan struct{}, func()) {
+	if rate <= 0 {
+		return nil, func() {}
+	}
+	tokens := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		interval := time.Duration(float64(time.Second) / rate)
+		next := time.Now()
+		for {
+			next = next.Add(interval)
+			time.Sleep(time.Until(next))
+			select {
+			case tokens <- struct{}{}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return tokens, func() { close(stop) }
 }
 
 // progress draws a progress bar while events are sent.
