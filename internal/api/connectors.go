@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/integration/platform"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -155,4 +156,19 @@ func (s *Server) testConnector(w http.ResponseWriter, r *http.Request, p princip
 	}
 	res.Duration = time.Since(start).Round(time.Millisecond).String()
 	return ok(w, res)
+}
+
+// connectorCatalog lists the connector types and the platform actions that
+// execute_connector_action can run.
+func (s *Server) connectorCatalog(w http.ResponseWriter, _ *http.Request, _ principal) error {
+	types := []map[string]any{}
+	for _, name := range connector.TypeNames() {
+		t, _ := connector.Lookup(name)
+		creds := []string{}
+		for _, c := range t.Credentials {
+			creds = append(creds, c.Key)
+		}
+		types = append(types, map[string]any{"type": name, "description": t.Description, "credentials": creds, "testable": t.Test != nil})
+	}
+	return ok(w, map[string]any{"types": types, "platforms": platform.Catalog()})
 }

@@ -75,6 +75,19 @@ func TestConnectorsAPI(t *testing.T) {
 		e.must(204, e.asAdmin("DELETE", "/api/connectors/"+id, nil))
 		e.must(404, e.asAdmin("GET", "/api/connectors/"+id, nil))
 		e.must(404, e.asAdmin("GET", "/api/connectors/not-a-uuid", nil))
+		cat := e.must(200, e.asAdmin("GET", "/api/connectors/catalog", nil)).data()
+		names := map[string]bool{}
+		for _, ty := range cat["types"].([]any) {
+			names[ty.(map[string]any)["type"].(string)] = true
+		}
+		for _, want := range []string{"smtp", "slack", "teams", "webhook", "ai", "shopify", "stripe", "github", "jira"} {
+			if !names[want] {
+				t.Errorf("catalog lacks connector type %s", want)
+			}
+		}
+		if len(cat["platforms"].([]any)) < 4 {
+			t.Errorf("catalog platforms: %v", cat["platforms"])
+		}
 	})
 }
 

@@ -58,6 +58,7 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Rename a custom field (admin)", handle: s.updateCustomField},
 		{method: "DELETE", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Delete a custom field definition (admin)", handle: s.deleteCustomField},
 
+		{method: "GET", pattern: "/api/connectors/catalog", tag: "connectors", summary: "Connector types, and the platform actions execute_connector_action can run (with their parameters)", handle: s.connectorCatalog},
 		{method: "GET", pattern: "/api/connectors", tag: "connectors", summary: "List connectors (credentials are never returned, only which are set)", handle: s.listConnectors},
 		{method: "POST", pattern: "/api/connectors", tag: "connectors", access: adminOnly, summary: "Create a connector: type, name, settings, write-only credentials (admin)", handle: s.createConnector},
 		{method: "GET", pattern: "/api/connectors/{connector}", tag: "connectors", summary: "Show a connector", handle: s.showConnector},
