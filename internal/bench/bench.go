@@ -138,6 +138,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	total := time.Since(mark)
+	// The service's peak, before this harness loads the run history.
+	peak := peakRSS()
 
 	res := &Result{Database: db.Backend(), Workflows: cfg.Workflows, Events: cfg.Events, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
 		IngestSeconds: ingest.Seconds(), TotalSeconds: total.Seconds()}
@@ -174,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if missing := cfg.Events - len(lat); missing > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d events caused no run", missing))
 	}
-	res.PeakRSSBytes = peakRSS()
+	res.PeakRSSBytes = peak
 	res.DBBytes = databaseBytes(ctx, db, url)
 	return res, nil
 }
