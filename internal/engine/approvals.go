@@ -28,23 +28,27 @@ func (e *Engine) Decide(ctx context.Context, ws int64, approvalID, userID string
 	if approve {
 		status = run.ApprovalApproved
 	}
+	errDecided := errors.New("already decided")
 	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
 		ok, err := tx.DecideApproval(ctx, ws, a.ID, status, &userID, reason, now)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			current, err := e.db.GetApproval(ctx, ws, a.ID)
-			if err != nil {
-				return err
-			}
-			return &storage.ConflictError{Message: "the approval is already " + current.Status}
+			return errDecided
 		}
 		if approve {
 			return e.resume(ctx, tx, ws, a)
 		}
 		return e.endPath(ctx, tx, ws, a, "rejected by an admin"+reasonSuffix(reason))
 	})
+	if errors.Is(err, errDecided) {
+		current, err := e.db.GetApproval(ctx, ws, a.ID)
+		if err != nil {
+			return a, err
+		}
+		return a, &storage.ConflictError{Message: "the approval is already " + current.Status}
+	}
 	if err != nil {
 		return a, err
 	}

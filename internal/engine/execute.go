@@ -67,18 +67,20 @@ func (e *Engine) gate(ctx context.Context, ws int64, r *run.Run, s run.Step) (bo
 	if !action.CommonOf(params).RequireApproval {
 		return true, nil
 	}
+	// The preview reads outside the transaction: a transaction must never
+	// wait for a second connection of the pool.
+	preview, err := e.preview(ctx, ws, r, s)
+	if err != nil {
+		return false, err
+	}
 	proceed := false
-	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
 		a, err := tx.ApprovalForStep(ctx, ws, r.ID, s.Path, s.Position)
 		switch {
 		case err == nil:
 			proceed = a.Status == run.ApprovalApproved
 			return nil
 		case !errors.Is(err, storage.ErrNotFound):
-			return err
-		}
-		preview, err := e.preview(ctx, ws, r, s)
-		if err != nil {
 			return err
 		}
 		now := e.Now()

@@ -232,11 +232,11 @@ func (e *Engine) startWaitingPaths(ctx context.Context, tx *storage.Tx, ws int64
 			return nil
 		}
 	}
-	ev, err := e.db.GetEvent(ctx, ws, r.EventID)
+	ev, err := tx.Event(ctx, ws, r.EventID)
 	if err != nil {
 		return err
 	}
-	facts, err := e.db.Facts(ctx, ws, r.TicketID, ev.MessageID)
+	facts, err := tx.Facts(ctx, ws, r.TicketID, ev.MessageID)
 	if err != nil {
 		return err
 	}

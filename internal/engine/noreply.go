@@ -33,11 +33,11 @@ func (e *Engine) trackWaiting(ctx context.Context, tx *storage.Tx, ws int64, ev 
 		if err != nil || !started {
 			return err
 		}
-		wfs, err := e.db.EnabledWorkflowsCached(ctx, ws, workflow.TriggerNoReply)
+		wfs, err := tx.EnabledWorkflowsCached(ctx, ws, workflow.TriggerNoReply)
 		if err != nil || len(wfs) == 0 {
 			return err
 		}
-		sched, err := e.db.BusinessHours(ctx, ws)
+		sched, err := tx.BusinessHours(ctx, ws)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (e *Engine) SaveWorkflow(ctx context.Context, ws int64, wf *workflow.Workfl
 		if err != nil {
 			return err
 		}
-		sched, err := e.db.BusinessHours(ctx, ws)
+		sched, err := tx.BusinessHours(ctx, ws)
 		if err != nil {
 			return err
 		}

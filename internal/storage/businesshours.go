@@ -10,8 +10,17 @@ import (
 
 // BusinessHours returns the workspace's schedule (the default when never set).
 func (db *DB) BusinessHours(ctx context.Context, workspaceID int64) (businesshours.Schedule, error) {
+	return db.businessHours(ctx, db.b.reader(), workspaceID)
+}
+
+// BusinessHours reads the schedule inside the transaction.
+func (tx *Tx) BusinessHours(ctx context.Context, workspaceID int64) (businesshours.Schedule, error) {
+	return tx.db.businessHours(ctx, tx.q, workspaceID)
+}
+
+func (db *DB) businessHours(ctx context.Context, q querier, workspaceID int64) (businesshours.Schedule, error) {
 	var text string
-	err := db.b.reader().queryRow(ctx, `SELECT business_hours FROM workspaces WHERE id = ?`, workspaceID).Scan(&text)
+	err := q.queryRow(ctx, `SELECT business_hours FROM workspaces WHERE id = ?`, workspaceID).Scan(&text)
 	if err != nil {
 		if db.b.isNoRows(err) {
 			return businesshours.Schedule{}, ErrNotFound

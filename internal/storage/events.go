@@ -76,3 +76,9 @@ func (db *DB) CountEvents(ctx context.Context, workspaceID int64, eventType stri
 	}
 	return n, nil
 }
+
+// Event loads one event inside the transaction.
+func (tx *Tx) Event(ctx context.Context, workspaceID int64, id string) (helpdesk.Event, error) {
+	return getWith(ctx, tx.db, tx.q, scanEvent, "event", id,
+		`SELECT id, type, ticket_id, message_id, tag_id, workflow_id, cause, created_at FROM events WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}

@@ -43,8 +43,18 @@ func (tx *Tx) bumpWorkflowsVersion(ctx context.Context, workspaceID int64) error
 // workspace's workflows are unchanged. The workflows returned are shared:
 // callers must not modify them.
 func (db *DB) EnabledWorkflowsCached(ctx context.Context, workspaceID int64, trigger string) ([]*workflow.Workflow, error) {
+	return db.enabledWorkflowsCached(ctx, db.b.reader(), workspaceID, trigger)
+}
+
+// EnabledWorkflowsCached is the same inside a transaction (which must not
+// wait for a second connection of the pool).
+func (tx *Tx) EnabledWorkflowsCached(ctx context.Context, workspaceID int64, trigger string) ([]*workflow.Workflow, error) {
+	return tx.db.enabledWorkflowsCached(ctx, tx.q, workspaceID, trigger)
+}
+
+func (db *DB) enabledWorkflowsCached(ctx context.Context, q querier, workspaceID int64, trigger string) ([]*workflow.Workflow, error) {
 	var version int64
-	if err := db.b.reader().queryRow(ctx, `SELECT workflows_version FROM workspaces WHERE id = ?`, workspaceID).Scan(&version); err != nil {
+	if err := q.queryRow(ctx, `SELECT workflows_version FROM workspaces WHERE id = ?`, workspaceID).Scan(&version); err != nil {
 		if db.b.isNoRows(err) {
 			return nil, ErrNotFound
 		}
@@ -57,7 +67,8 @@ func (db *DB) EnabledWorkflowsCached(ctx context.Context, workspaceID int64, tri
 	if ok && entry.version == version {
 		return entry.workflows, nil
 	}
-	wfs, err := db.EnabledWorkflows(ctx, workspaceID, trigger)
+	wfs, err := queryAll(ctx, q, scanWorkflow,
+		`SELECT `+workflowColumns+` FROM workflows WHERE workspace_id = ? AND trigger_type = ? AND is_enabled = ? ORDER BY position, created_at, id`, workspaceID, trigger, true)
 	if err != nil {
 		return nil, err
 	}
