@@ -37,6 +37,8 @@ type env struct {
 	adminB string
 }
 
+var storagetestBackends = storagetest.Backends
+
 // eachBackend runs fn once per database back end.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	for _, b := range storagetest.Backends(t) {
