@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -68,133 +69,75 @@ func (s *Server) showUser(w http.ResponseWriter, r *http.Request, p principal) e
 	return ok(w, u)
 }
 
-func (s *Server) listTags(w http.ResponseWriter, r *http.Request, p principal) error {
+// named serves tags and teams, objects that are only a name: param is the
+// path parameter of their id.
+type named struct {
+	s     *Server
+	kind  storage.NamedKind
+	param string
+}
+
+func (n named) list(w http.ResponseWriter, r *http.Request, p principal) error {
 	page, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	tags, total, err := s.db.ListTags(r.Context(), p.WorkspaceID, page)
+	items, total, err := n.s.db.ListNamed(r.Context(), n.kind, p.WorkspaceID, page)
 	if err != nil {
 		return err
 	}
-	return paged(w, tags, page, total)
+	return paged(w, items, page, total)
 }
 
-func (s *Server) createTag(w http.ResponseWriter, r *http.Request, p principal) error {
+func (n named) create(w http.ResponseWriter, r *http.Request, p principal) error {
 	name, err := readName(w, r)
 	if err != nil {
 		return err
 	}
-	t, err := s.db.CreateTag(r.Context(), p.WorkspaceID, name)
+	item, err := n.s.db.CreateNamed(r.Context(), n.kind, p.WorkspaceID, name)
 	if err != nil {
 		return err
 	}
-	return created(w, t)
+	return created(w, item)
 }
 
-func (s *Server) showTag(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "tag")
+func (n named) show(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, n.param)
 	if err != nil {
 		return err
 	}
-	t, err := s.db.GetTag(r.Context(), p.WorkspaceID, id)
+	item, err := n.s.db.GetNamed(r.Context(), n.kind, p.WorkspaceID, id)
 	if err != nil {
 		return err
 	}
-	return ok(w, t)
+	return ok(w, item)
 }
 
-func (s *Server) updateTag(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "tag")
+func (n named) update(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, n.param)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.GetTag(r.Context(), p.WorkspaceID, id); err != nil {
-		return err
-	}
-	name, err := readName(w, r)
-	if err != nil {
-		return err
-	}
-	t, err := s.db.RenameTag(r.Context(), p.WorkspaceID, id, name)
-	if err != nil {
-		return err
-	}
-	return ok(w, t)
-}
-
-func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "tag")
-	if err != nil {
-		return err
-	}
-	if err := s.db.DeleteTag(r.Context(), p.WorkspaceID, id); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
-func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	teams, total, err := s.db.ListTeams(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, teams, page, total)
-}
-
-func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, p principal) error {
-	name, err := readName(w, r)
-	if err != nil {
-		return err
-	}
-	t, err := s.db.CreateTeam(r.Context(), p.WorkspaceID, name)
-	if err != nil {
-		return err
-	}
-	return created(w, t)
-}
-
-func (s *Server) showTeam(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "team")
-	if err != nil {
-		return err
-	}
-	t, err := s.db.GetTeam(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, t)
-}
-
-func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "team")
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.GetTeam(r.Context(), p.WorkspaceID, id); err != nil {
+	if _, err := n.s.db.GetNamed(r.Context(), n.kind, p.WorkspaceID, id); err != nil {
 		return err
 	}
 	name, err := readName(w, r)
 	if err != nil {
 		return err
 	}
-	t, err := s.db.RenameTeam(r.Context(), p.WorkspaceID, id, name)
+	item, err := n.s.db.RenameNamed(r.Context(), n.kind, p.WorkspaceID, id, name)
 	if err != nil {
 		return err
 	}
-	return ok(w, t)
+	return ok(w, item)
 }
 
-func (s *Server) deleteTeam(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "team")
+func (n named) delete(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, n.param)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteTeam(r.Context(), p.WorkspaceID, id); err != nil {
+	if err := n.s.db.DeleteNamed(r.Context(), n.kind, p.WorkspaceID, id); err != nil {
 		return err
 	}
 	return noContent(w)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
 )
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p principal) error
@@ -20,6 +21,8 @@ type route struct {
 }
 
 func (s *Server) registerRoutes() {
+	tags := named{s: s, kind: storage.Tags, param: "tag"}
+	teams := named{s: s, kind: storage.Teams, param: "team"}
 	s.routes = []route{
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
 
@@ -29,17 +32,17 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: s.listUsers},
 		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: s.showUser},
 
-		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: s.listTags},
-		{method: "POST", pattern: "/api/tags", tag: "tags", summary: "Create a tag", handle: s.createTag},
-		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: s.showTag},
-		{method: "PUT", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Rename a tag (admin)", handle: s.updateTag},
-		{method: "DELETE", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Delete a tag no workflow uses (admin)", handle: s.deleteTag},
+		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: tags.list},
+		{method: "POST", pattern: "/api/tags", tag: "tags", summary: "Create a tag", handle: tags.create},
+		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: tags.show},
+		{method: "PUT", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Rename a tag (admin)", handle: tags.update},
+		{method: "DELETE", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Delete a tag no workflow uses (admin)", handle: tags.delete},
 
-		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: s.listTeams},
-		{method: "POST", pattern: "/api/teams", tag: "teams", access: adminOnly, summary: "Create a team (admin)", handle: s.createTeam},
-		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: s.showTeam},
-		{method: "PUT", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Rename a team (admin)", handle: s.updateTeam},
-		{method: "DELETE", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Delete a team no workflow uses (admin)", handle: s.deleteTeam},
+		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: teams.list},
+		{method: "POST", pattern: "/api/teams", tag: "teams", access: adminOnly, summary: "Create a team (admin)", handle: teams.create},
+		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: teams.show},
+		{method: "PUT", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Rename a team (admin)", handle: teams.update},
+		{method: "DELETE", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Delete a team no workflow uses (admin)", handle: teams.delete},
 
 		{method: "GET", pattern: "/api/channels", tag: "channels", summary: "List channels", handle: s.listChannels},
 		{method: "POST", pattern: "/api/channels", tag: "channels", access: adminOnly, summary: "Create a channel (admin)", handle: s.createChannel},

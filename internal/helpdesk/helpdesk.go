@@ -48,19 +48,18 @@ type User struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Tag labels tickets.
-type Tag struct {
+// Named is an object that is only a name, unique in its workspace.
+type Named struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Tag labels tickets.
+type Tag = Named
+
 // Team groups agents; tickets can be assigned to a team.
-type Team struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
-}
+type Team = Named
 
 // Contact is a customer who writes in.
 type Contact struct {

@@ -11,90 +11,72 @@ import (
 // Tags, teams, channels and custom field definitions: the small per-workspace
 // objects that workflows refer to by id.
 
-func scanTag(r row) (helpdesk.Tag, error) {
-	var (
-		t       helpdesk.Tag
-		created int64
-	)
-	err := r.Scan(&t.ID, &t.Name, &created)
-	t.CreatedAt = fromMicros(created)
-	return t, err
+// NamedKind is a table of objects that are only a name: tags or teams.
+type NamedKind struct {
+	table, kind string
 }
 
-// ListTags lists the workspace's tags by name.
-func (db *DB) ListTags(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Tag, int, error) {
-	return list(ctx, db, page, scanTag, `SELECT COUNT(*) FROM tags WHERE workspace_id = ?`,
-		`SELECT id, name, created_at FROM tags WHERE workspace_id = ? ORDER BY lower(name), id LIMIT ? OFFSET ?`, workspaceID)
+// Kinds of named objects.
+var (
+	Tags  = NamedKind{table: "tags", kind: "tag"}
+	Teams = NamedKind{table: "teams", kind: "team"}
+)
+
+// Kind names the objects ("tag", "team").
+func (k NamedKind) Kind() string { return k.kind }
+
+func scanNamed(r row) (helpdesk.Named, error) {
+	var (
+		n       helpdesk.Named
+		created int64
+	)
+	err := r.Scan(&n.ID, &n.Name, &created)
+	n.CreatedAt = fromMicros(created)
+	return n, err
+}
+
+// ListNamed lists the workspace's objects of a kind by name.
+func (db *DB) ListNamed(ctx context.Context, k NamedKind, workspaceID int64, page Page) ([]helpdesk.Named, int, error) {
+	return list(ctx, db, page, scanNamed, `SELECT COUNT(*) FROM `+k.table+` WHERE workspace_id = ?`,
+		`SELECT id, name, created_at FROM `+k.table+` WHERE workspace_id = ? ORDER BY lower(name), id LIMIT ? OFFSET ?`, workspaceID)
+}
+
+// GetNamed loads one object.
+func (db *DB) GetNamed(ctx context.Context, k NamedKind, workspaceID int64, id string) (helpdesk.Named, error) {
+	return get(ctx, db, scanNamed, k.kind, id, `SELECT id, name, created_at FROM `+k.table+` WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// CreateNamed creates an object; a name already used (case-insensitively)
+// is a validation error.
+func (db *DB) CreateNamed(ctx context.Context, k NamedKind, workspaceID int64, name string) (helpdesk.Named, error) {
+	n := helpdesk.Named{ID: helpdesk.NewID(), Name: name, CreatedAt: db.Now()}
+	_, err := db.b.writer().exec(ctx, `INSERT INTO `+k.table+` (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, n.ID, workspaceID, name, micros(n.CreatedAt))
+	return n, db.nameTaken(err, "create "+k.kind)
+}
+
+// RenameNamed changes an object's name.
+func (db *DB) RenameNamed(ctx context.Context, k NamedKind, workspaceID int64, id, name string) (helpdesk.Named, error) {
+	err := execOne(ctx, db.b.writer(), k.kind, id, `UPDATE `+k.table+` SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
+	if err := db.nameTaken(err, "rename "+k.kind); err != nil {
+		return helpdesk.Named{}, err
+	}
+	return db.GetNamed(ctx, k, workspaceID, id)
+}
+
+// DeleteNamed deletes an object (a tag also leaves the tickets that had it)
+// unless a workflow refers to it.
+func (db *DB) DeleteNamed(ctx context.Context, k NamedKind, workspaceID int64, id string) error {
+	return db.deleteUnused(ctx, workspaceID, k.table, k.kind, id)
 }
 
 // GetTag loads one tag.
 func (db *DB) GetTag(ctx context.Context, workspaceID int64, id string) (helpdesk.Tag, error) {
-	return get(ctx, db, scanTag, "tag", id, `SELECT id, name, created_at FROM tags WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return db.GetNamed(ctx, Tags, workspaceID, id)
 }
 
-// CreateTag creates a tag; a name already used (case-insensitively) is a
-// validation error.
+// CreateTag creates a tag.
 func (db *DB) CreateTag(ctx context.Context, workspaceID int64, name string) (helpdesk.Tag, error) {
-	t := helpdesk.Tag{ID: helpdesk.NewID(), Name: name, CreatedAt: db.Now()}
-	_, err := db.b.writer().exec(ctx, `INSERT INTO tags (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, t.ID, workspaceID, name, micros(t.CreatedAt))
-	return t, db.nameTaken(err, "create tag")
-}
-
-// RenameTag changes a tag's name.
-func (db *DB) RenameTag(ctx context.Context, workspaceID int64, id, name string) (helpdesk.Tag, error) {
-	err := execOne(ctx, db.b.writer(), "tag", id, `UPDATE tags SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
-	if err := db.nameTaken(err, "rename tag"); err != nil {
-		return helpdesk.Tag{}, err
-	}
-	return db.GetTag(ctx, workspaceID, id)
-}
-
-// DeleteTag deletes a tag (and removes it from tickets) unless a workflow
-// refers to it.
-func (db *DB) DeleteTag(ctx context.Context, workspaceID int64, id string) error {
-	return db.deleteUnused(ctx, workspaceID, "tags", "tag", id)
-}
-
-func scanTeam(r row) (helpdesk.Team, error) {
-	var (
-		t       helpdesk.Team
-		created int64
-	)
-	err := r.Scan(&t.ID, &t.Name, &created)
-	t.CreatedAt = fromMicros(created)
-	return t, err
-}
-
-// ListTeams lists the workspace's teams by name.
-func (db *DB) ListTeams(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Team, int, error) {
-	return list(ctx, db, page, scanTeam, `SELECT COUNT(*) FROM teams WHERE workspace_id = ?`,
-		`SELECT id, name, created_at FROM teams WHERE workspace_id = ? ORDER BY lower(name), id LIMIT ? OFFSET ?`, workspaceID)
-}
-
-// GetTeam loads one team.
-func (db *DB) GetTeam(ctx context.Context, workspaceID int64, id string) (helpdesk.Team, error) {
-	return get(ctx, db, scanTeam, "team", id, `SELECT id, name, created_at FROM teams WHERE workspace_id = ? AND id = ?`, workspaceID, id)
-}
-
-// CreateTeam creates a team with a unique name.
-func (db *DB) CreateTeam(ctx context.Context, workspaceID int64, name string) (helpdesk.Team, error) {
-	t := helpdesk.Team{ID: helpdesk.NewID(), Name: name, CreatedAt: db.Now()}
-	_, err := db.b.writer().exec(ctx, `INSERT INTO teams (id, workspace_id, name, created_at) VALUES (?, ?, ?, ?)`, t.ID, workspaceID, name, micros(t.CreatedAt))
-	return t, db.nameTaken(err, "create team")
-}
-
-// RenameTeam changes a team's name.
-func (db *DB) RenameTeam(ctx context.Context, workspaceID int64, id, name string) (helpdesk.Team, error) {
-	err := execOne(ctx, db.b.writer(), "team", id, `UPDATE teams SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
-	if err := db.nameTaken(err, "rename team"); err != nil {
-		return helpdesk.Team{}, err
-	}
-	return db.GetTeam(ctx, workspaceID, id)
-}
-
-// DeleteTeam deletes a team unless a workflow refers to it.
-func (db *DB) DeleteTeam(ctx context.Context, workspaceID int64, id string) error {
-	return db.deleteUnused(ctx, workspaceID, "teams", "team", id)
+	return db.CreateNamed(ctx, Tags, workspaceID, name)
 }
 
 func scanChannel(r row) (helpdesk.Channel, error) {
