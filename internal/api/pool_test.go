@@ -12,9 +12,13 @@ import (
 // arms timers for every new ticket) complete on a PostgreSQL pool of two
 // connections: no transaction ever waits for a second connection.
 func TestConcurrentWritesOnASmallPool(t *testing.T) {
-	for _, b := range backendsWithSmallPool(t) {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.url)
+	for _, b := range storagetestBackends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := b.URL(t)
+			if strings.HasPrefix(url, "postgres") {
+				url += "&pool_max_conns=2"
+			}
+			e := newEnv(t, url)
 			e.create("/api/workflows", noReplyWorkflow(2, "hours", true))
 			var wg sync.WaitGroup
 			errs := make(chan string, 64)
@@ -41,18 +45,4 @@ func TestConcurrentWritesOnASmallPool(t *testing.T) {
 			}
 		})
 	}
-}
-
-type namedURL struct{ name, url string }
-
-func backendsWithSmallPool(t *testing.T) []namedURL {
-	var out []namedURL
-	for _, b := range storagetestBackends(t) {
-		url := b.URL(t)
-		if strings.HasPrefix(url, "postgres") {
-			url += "&pool_max_conns=2"
-		}
-		out = append(out, namedURL{b.Name, url})
-	}
-	return out
 }
