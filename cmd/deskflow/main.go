@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
@@ -28,7 +29,7 @@ import (
 )
 
 const usage = `usage:
-  deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION]
+  deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION] [--rate-limit N]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
@@ -128,7 +129,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, dbURL := newFlags("serve")
 	addr := fs.String("addr", envOr("DESKFLOW_ADDR", "127.0.0.1:8080"), "listen address")
 	allow := fs.String("outbound-allow", os.Getenv("DESKFLOW_OUTBOUND_ALLOW"), "comma-separated CIDRs outbound requests may reach despite the SSRF guard")
-	rescueAfter := fs.Duration("rescue-after", envDuration("DESKFLOW_RESCUE_AFTER"), "how long a job may run before another node takes it over (default 12m)")
+	rescueAfter := fs.Duration("rescue-after", envDuration("DESKFLOW_RESCUE_AFTER"), "how long a job's node may be silent before another node takes the job over (default 1m)")
+	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit.Rate, "API requests per second allowed per token, in bursts of 4× that (0: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -155,7 +157,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if p := os.Getenv("DESKFLOW_AI_PROVIDER"); p != "" && p != "builtin" {
 		aiDefault = &engine.AIDefault{Provider: p, BaseURL: os.Getenv("DESKFLOW_AI_BASE_URL"), Model: os.Getenv("DESKFLOW_AI_MODEL"), APIKey: os.Getenv("DESKFLOW_AI_API_KEY")}
 	}
-	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault})
+	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
+	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deskflow/deskflow/internal/api"
+	"github.com/deskflow/deskflow/internal/storage/storagetest"
 )
 
 // objectsOf creates one object of every kind in workspace ws (as token) and
@@ -180,4 +183,22 @@ func TestAgentRole(t *testing.T) {
 			t.Errorf("workflow changed: %v", r.data()["name"])
 		}
 	})
+}
+
+// TestRateLimit: a token over its limit gets 429 with Retry-After; other
+// tokens are not affected.
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, storagetest.SQLiteURL(t))
+	e.config.RateLimit = &api.RateLimit{Rate: 1, Burst: 5}
+	e.restart(func() {})
+	for i := 0; i < 5; i++ {
+		e.must(200, e.asAdmin("GET", "/api/tags", nil))
+	}
+	r := e.asAdmin("GET", "/api/tags", nil)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || r.Body["message"] == "" {
+		t.Errorf("over the limit: %d %v %s", r.Status, r.Header, r.Raw)
+	}
+	if r := e.call("GET", "/api/tags", e.agentA, e.wsA, nil); r.Status != 200 {
+		t.Errorf("another token: %d", r.Status)
+	}
 }

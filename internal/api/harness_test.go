@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/storage/storagetest"
@@ -82,7 +83,8 @@ func newEnv(t *testing.T, url string) *env {
 	e.clock = &clock{now: time.Now().UTC().Truncate(time.Second)}
 	db.SetClock(e.clock.Now)
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
-	e.config = app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}, SecretKey: testKey}
+	// Tests poll the API quickly; TestRateLimit checks the limit itself.
+	e.config = app.Config{DB: db, Logger: logger, Now: e.clock.Now, OutboundAllow: []netip.Prefix{loopback}, SecretKey: testKey, RateLimit: &api.RateLimit{}}
 	e.node = e.startNode()
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()

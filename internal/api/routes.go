@@ -125,6 +125,10 @@ func (s *Server) wrap(rt route) http.HandlerFunc {
 				s.fail(w, r, err)
 				return
 			}
+			if ok, wait := s.limiter.allow(p.UserID); !ok {
+				tooManyRequests(w, wait)
+				return
+			}
 		}
 		if err := rt.handle(w, r, p); err != nil {
 			s.fail(w, r, err)

@@ -35,6 +35,9 @@ type Config struct {
 	Engine *engine.Engine
 	// Sealer seals connector credentials.
 	Sealer *connector.Sealer
+	// RateLimit limits each API token; nil means DefaultRateLimit, a zero
+	// Rate no limit.
+	RateLimit *RateLimit
 }
 
 // Server serves the API.
@@ -46,6 +49,7 @@ type Server struct {
 	workflows *workflow.Validator
 	mux       *http.ServeMux
 	routes    []route
+	limiter   *limiter
 }
 
 // New builds the API server.
@@ -66,6 +70,11 @@ func New(cfg Config) *Server {
 		},
 		mux: http.NewServeMux(),
 	}
+	limit := DefaultRateLimit
+	if cfg.RateLimit != nil {
+		limit = *cfg.RateLimit
+	}
+	s.limiter = newLimiter(limit, time.Now)
 	s.registerRoutes()
 	return s
 }

@@ -102,6 +102,8 @@ type Config struct {
 	SecretKey []byte
 	// AI is the process-wide default language model; nil: built-in.
 	AI *engine.AIDefault
+	// RateLimit limits each API token (nil: api.DefaultRateLimit).
+	RateLimit *api.RateLimit
 }
 
 // App is one deskflow node: the API handler and the engine over one store.
@@ -144,7 +146,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer})
+	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit})
 	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
 }
 
