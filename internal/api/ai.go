@@ -19,18 +19,6 @@ const (
 	aiConnectorType = "ai"
 )
 
-func (s *Server) listSavedReplies(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, total, err := s.db.ListSavedReplies(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, list, page, total)
-}
-
 func (s *Server) showSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "reply")
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -45,18 +46,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p principal) error {
 	return ok(w, u)
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	users, total, err := s.db.ListUsers(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, users, page, total)
-}
-
 func (s *Server) showUser(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "user")
 	if err != nil {
@@ -77,16 +66,8 @@ type named struct {
 	param string
 }
 
-func (n named) list(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	items, total, err := n.s.db.ListNamed(r.Context(), n.kind, p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, items, page, total)
+func (n named) list(ctx context.Context, ws int64, page storage.Page) ([]helpdesk.Named, int, error) {
+	return n.s.db.ListNamed(ctx, n.kind, ws, page)
 }
 
 func (n named) create(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -167,18 +148,6 @@ func readChannel(w http.ResponseWriter, r *http.Request, current *helpdesk.Chann
 	return c, errs.Err()
 }
 
-func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	channels, total, err := s.db.ListChannels(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, channels, page, total)
-}
-
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p principal) error {
 	c, err := readChannel(w, r, nil)
 	if err != nil {
@@ -235,18 +204,6 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p princip
 }
 
 var fieldKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-
-func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	fields, total, err := s.db.ListCustomFields(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, fields, page, total)
-}
 
 func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
 	body, err := readJSON(w, r)

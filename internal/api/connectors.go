@@ -19,18 +19,6 @@ func connectorID(r *http.Request) (string, error) {
 	return id, nil
 }
 
-func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, total, err := s.db.ListConnectors(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, list, page, total)
-}
-
 func (s *Server) showConnector(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := connectorID(r)
 	if err != nil {

@@ -49,18 +49,6 @@ func readContact(w http.ResponseWriter, r *http.Request, c helpdesk.Contact, isN
 	return c, errs.Err()
 }
 
-func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	contacts, total, err := s.db.ListContacts(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, contacts, page, total)
-}
-
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request, p principal) error {
 	c, err := readContact(w, r, helpdesk.Contact{}, true)
 	if err != nil {

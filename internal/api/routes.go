@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
@@ -29,47 +30,47 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/workspace", tag: "workspace", summary: "The current workspace: name and email signature", handle: s.showWorkspace},
 		{method: "PUT", pattern: "/api/workspace", tag: "workspace", access: adminOnly, summary: "Change the workspace's name or email signature (admin)", handle: s.updateWorkspace},
 		{method: "GET", pattern: "/api/me", tag: "users", summary: "The calling user and role", handle: s.me},
-		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: s.listUsers},
+		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: listing(s.db.ListUsers)},
 		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: s.showUser},
 
-		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: tags.list},
+		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: listing(tags.list)},
 		{method: "POST", pattern: "/api/tags", tag: "tags", summary: "Create a tag", handle: tags.create},
 		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: tags.show},
 		{method: "PUT", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Rename a tag (admin)", handle: tags.update},
 		{method: "DELETE", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Delete a tag no workflow uses (admin)", handle: tags.delete},
 
-		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: teams.list},
+		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: listing(teams.list)},
 		{method: "POST", pattern: "/api/teams", tag: "teams", access: adminOnly, summary: "Create a team (admin)", handle: teams.create},
 		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: teams.show},
 		{method: "PUT", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Rename a team (admin)", handle: teams.update},
 		{method: "DELETE", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Delete a team no workflow uses (admin)", handle: teams.delete},
 
-		{method: "GET", pattern: "/api/channels", tag: "channels", summary: "List channels", handle: s.listChannels},
+		{method: "GET", pattern: "/api/channels", tag: "channels", summary: "List channels", handle: listing(s.db.ListChannels)},
 		{method: "POST", pattern: "/api/channels", tag: "channels", access: adminOnly, summary: "Create a channel (admin)", handle: s.createChannel},
 		{method: "GET", pattern: "/api/channels/{channel}", tag: "channels", summary: "Show a channel", handle: s.showChannel},
 		{method: "PUT", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Update a channel (admin)", handle: s.updateChannel},
 		{method: "DELETE", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Delete a channel no workflow uses (admin)", handle: s.deleteChannel},
 
-		{method: "GET", pattern: "/api/contacts", tag: "contacts", summary: "List contacts", handle: s.listContacts},
+		{method: "GET", pattern: "/api/contacts", tag: "contacts", summary: "List contacts", handle: listing(s.db.ListContacts)},
 		{method: "POST", pattern: "/api/contacts", tag: "contacts", summary: "Create a contact", handle: s.createContact},
 		{method: "GET", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Show a contact", handle: s.showContact},
 		{method: "PUT", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Update a contact", handle: s.updateContact},
 
-		{method: "GET", pattern: "/api/custom-fields", tag: "custom fields", summary: "List custom field definitions", handle: s.listCustomFields},
+		{method: "GET", pattern: "/api/custom-fields", tag: "custom fields", summary: "List custom field definitions", handle: listing(s.db.ListCustomFields)},
 		{method: "POST", pattern: "/api/custom-fields", tag: "custom fields", access: adminOnly, summary: "Define a custom field (admin)", handle: s.createCustomField},
 		{method: "GET", pattern: "/api/custom-fields/{field}", tag: "custom fields", summary: "Show a custom field definition", handle: s.showCustomField},
 		{method: "PUT", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Rename a custom field (admin)", handle: s.updateCustomField},
 		{method: "DELETE", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Delete a custom field definition (admin)", handle: s.deleteCustomField},
 
 		{method: "GET", pattern: "/api/connectors/catalog", tag: "connectors", summary: "Connector types, and the platform actions execute_connector_action can run (with their parameters)", handle: s.connectorCatalog},
-		{method: "GET", pattern: "/api/connectors", tag: "connectors", summary: "List connectors (credentials are never returned, only which are set)", handle: s.listConnectors},
+		{method: "GET", pattern: "/api/connectors", tag: "connectors", summary: "List connectors (credentials are never returned, only which are set)", handle: listing(s.db.ListConnectors)},
 		{method: "POST", pattern: "/api/connectors", tag: "connectors", access: adminOnly, summary: "Create a connector: type, name, settings, write-only credentials (admin)", handle: s.createConnector},
 		{method: "GET", pattern: "/api/connectors/{connector}", tag: "connectors", summary: "Show a connector", handle: s.showConnector},
 		{method: "PUT", pattern: "/api/connectors/{connector}", tag: "connectors", access: adminOnly, summary: "Update a connector; credentials given are merged key by key, \"\" deletes one (admin)", handle: s.updateConnector},
 		{method: "DELETE", pattern: "/api/connectors/{connector}", tag: "connectors", access: adminOnly, summary: "Delete a connector no workflow uses (admin)", handle: s.deleteConnector},
 		{method: "POST", pattern: "/api/connectors/{connector}/test", tag: "connectors", access: adminOnly, summary: "Check that a connector works (admin)", handle: s.testConnector},
 
-		{method: "GET", pattern: "/api/saved-replies", tag: "ai", summary: "List saved replies", handle: s.listSavedReplies},
+		{method: "GET", pattern: "/api/saved-replies", tag: "ai", summary: "List saved replies", handle: listing(s.db.ListSavedReplies)},
 		{method: "POST", pattern: "/api/saved-replies", tag: "ai", summary: "Create a saved reply: title, body (a template)", handle: s.createSavedReply},
 		{method: "GET", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Show a saved reply", handle: s.showSavedReply},
 		{method: "PUT", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Update a saved reply", handle: s.updateSavedReply},
@@ -80,7 +81,7 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/business-hours", tag: "business hours", summary: "Show the workspace's business hours", handle: s.showBusinessHours},
 		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
 
-		{method: "GET", pattern: "/api/tickets", tag: "tickets", summary: "List tickets, newest first", handle: s.listTickets},
+		{method: "GET", pattern: "/api/tickets", tag: "tickets", summary: "List tickets, newest first", handle: listing(s.db.ListTickets)},
 		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message", handle: s.createTicket},
 		{method: "GET", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Show a ticket with its contact and messages", handle: s.showTicket},
 		{method: "PUT", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Update a ticket's subject, status, priority, assignee or custom fields", handle: s.updateTicket},
@@ -100,7 +101,7 @@ func (s *Server) registerRoutes() {
 		{method: "POST", pattern: "/api/approvals/{approval}/approve", tag: "approvals", access: adminOnly, summary: "Approve: the path resumes at its step (admin)", handle: s.decide(true)},
 		{method: "POST", pattern: "/api/approvals/{approval}/reject", tag: "approvals", access: adminOnly, summary: "Reject: the rest of the path is skipped (admin)", handle: s.decide(false)},
 
-		{method: "GET", pattern: "/api/workflows", tag: "workflows", summary: "List workflows in run order", handle: s.listWorkflows},
+		{method: "GET", pattern: "/api/workflows", tag: "workflows", summary: "List workflows in run order", handle: listing(s.db.ListWorkflows)},
 		{method: "POST", pattern: "/api/workflows", tag: "workflows", access: adminOnly, summary: "Create a workflow (admin)", handle: s.createWorkflow},
 		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: s.showWorkflow},
 		{method: "PUT", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Update a workflow (admin); omitted fields stay, conditions/actions/paths given are replaced whole", handle: s.updateWorkflow},
@@ -143,4 +144,19 @@ func pathID(r *http.Request, name string) (string, error) {
 		return "", errNotFound
 	}
 	return id, nil
+}
+
+// listing serves a paged list of the workspace's objects from load.
+func listing[T any](load func(ctx context.Context, ws int64, page storage.Page) ([]T, int, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p principal) error {
+		page, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		items, total, err := load(r.Context(), p.WorkspaceID, page)
+		if err != nil {
+			return err
+		}
+		return paged(w, items, page, total)
+	}
 }

@@ -48,18 +48,6 @@ func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, wi
 	return v, nil
 }
 
-func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	tickets, total, err := s.db.ListTickets(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, tickets, page, total)
-}
-
 func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "ticket")
 	if err != nil {

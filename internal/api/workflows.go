@@ -4,18 +4,6 @@ import (
 	"net/http"
 )
 
-func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request, p principal) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	wfs, total, err := s.db.ListWorkflows(r.Context(), p.WorkspaceID, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, wfs, page, total)
-}
-
 func (s *Server) showWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "workflow")
 	if err != nil {
