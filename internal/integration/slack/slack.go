@@ -33,10 +33,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deskflow/deskflow/internal/integration/retry"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -301,23 +301,23 @@ func (c *Client) call(ctx context.Context, method string, body []byte, out any) 
 		var failure *Error
 		switch {
 		case status == http.StatusTooManyRequests:
-			after, ok := retryAfter(res.Header)
+			after, ok := retry.After(res.Header)
 			if !ok {
 				after = time.Second
 			}
 			failure = &Error{Message: fmt.Sprintf("Slack %s is rate limited (HTTP 429, Retry-After %s)", method, after), Code: "ratelimited", Status: status}
-			if left, ok := timeLeft(ctx); ok && after >= left {
+			if left, ok := retry.TimeLeft(ctx); ok && after >= left {
 				failure.Message = fmt.Sprintf("Slack %s is rate limited (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", method, after, left.Round(time.Millisecond))
 				return failure
 			}
 			wait = after
 		case status >= 500:
 			failure = &Error{Message: fmt.Sprintf("Slack %s answered HTTP %d %s", method, status, http.StatusText(status)), Status: status}
-			wait = backoff(attempt)
-			if after, ok := retryAfter(res.Header); ok && after > wait {
+			wait = retry.Backoff(500*time.Millisecond, attempt)
+			if after, ok := retry.After(res.Header); ok && after > wait {
 				wait = after
 			}
-			if left, ok := timeLeft(ctx); ok && wait >= left {
+			if left, ok := retry.TimeLeft(ctx); ok && wait >= left {
 				return failure
 			}
 		default:
@@ -358,55 +358,7 @@ func (c *Client) redact(s string) string {
 }
 
 // SleepContext waits d, or until ctx is done.
-func SleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// backoff is the wait after the attempt-th failed attempt with a 5xx.
-func backoff(attempt int) time.Duration {
-	return 500 * time.Millisecond << (attempt - 1)
-}
-
-// timeLeft is the time until ctx's deadline.
-func timeLeft(ctx context.Context) (time.Duration, bool) {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return 0, false
-	}
-	return time.Until(dl), true
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h http.Header) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > 86400 {
-			n = 86400
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
+func SleepContext(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
 
 // stripURL keeps a transport error's cause without repeating the URL.
 func stripURL(err error) error {

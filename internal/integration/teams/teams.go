@@ -71,6 +71,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	httpretry "github.com/deskflow/deskflow/internal/integration/retry"
 	"html"
 	"io"
 	"net/http"
@@ -613,22 +614,22 @@ func (c *Client) do(ctx context.Context, service string, build func() (*http.Req
 		}
 		status := res.StatusCode
 		var wait time.Duration
-		after, hasAfter := retryAfter(res.Header)
+		after, hasAfter := httpretry.After(res.Header)
 		switch {
 		case status == http.StatusTooManyRequests:
-			wait = backoff(attempt)
+			wait = httpretry.Backoff(500*time.Millisecond, attempt)
 			if hasAfter {
 				wait = after
 			}
-			if left, ok := timeLeft(ctx); ok && wait >= left {
+			if left, ok := httpretry.TimeLeft(ctx); ok && wait >= left {
 				return 0, nil, &Error{Message: fmt.Sprintf("%s is throttling (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", service, wait, left.Round(time.Millisecond)), Status: status, Code: "throttled"}
 			}
 		case status >= 500 || (retry != nil && retry(status, raw)):
-			wait = backoff(attempt)
+			wait = httpretry.Backoff(500*time.Millisecond, attempt)
 			if hasAfter && after > wait {
 				wait = after
 			}
-			if left, ok := timeLeft(ctx); ok && wait >= left {
+			if left, ok := httpretry.TimeLeft(ctx); ok && wait >= left {
 				return status, raw, nil
 			}
 		default:
@@ -696,39 +697,6 @@ func oneLine(s string) string {
 		s = strings.ToValidUTF8(s[:300], "") + "…"
 	}
 	return s
-}
-
-func backoff(attempt int) time.Duration {
-	return 500 * time.Millisecond << (attempt - 1)
-}
-
-func timeLeft(ctx context.Context) (time.Duration, bool) {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return 0, false
-	}
-	return time.Until(dl), true
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h http.Header) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > 86400 {
-			n = 86400
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
 }
 
 func stripURL(err error) error {
