@@ -33,7 +33,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/deskflow/deskflow/internal/integration/retry"
 	"io"
 	"net/http"
 	"net/url"
@@ -41,6 +40,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/integration/retry"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 

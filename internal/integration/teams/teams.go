@@ -71,7 +71,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	httpretry "github.com/deskflow/deskflow/internal/integration/retry"
 	"html"
 	"io"
 	"net/http"
@@ -81,6 +80,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	httpretry "github.com/deskflow/deskflow/internal/integration/retry"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
