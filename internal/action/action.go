@@ -35,6 +35,9 @@ type Definition struct {
 	// checked by ValidateParameters.
 	Validate func(p *param.Params)
 	Effect   Effect
+	// KeepsTicket marks ticket actions that change no field of the ticket
+	// (an internal note), so inline runs need not reload it after them.
+	KeepsTicket bool
 	// Run performs the action and returns its output (stored in run
 	// history and, with saveAs, under variables.<name>).
 	Run func(ctx context.Context, x *Exec) (any, error)

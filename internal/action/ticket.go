@@ -102,6 +102,7 @@ var (
 	addInternalNote = Definition{
 		Type:        "add_internal_note",
 		Effect:      EffectTicket,
+		KeepsTicket: true,
 		Run:         runAddInternalNote,
 		Category:    CategoryTicket,
 		Description: "Add a private note for agents; content is a template.",

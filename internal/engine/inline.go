@@ -29,25 +29,35 @@ func inlinable(r *run.Run, pi int) bool {
 	return len(r.Paths[pi].Actions) > 0
 }
 
-// runInline executes path pi of r in tx. eventFacts are the facts the
-// event was matched with; each step sees the ticket as the previous steps
-// left it.
-func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, eventFacts *condition.Facts) error {
-	facts := *eventFacts
+// liveFacts are the facts of the event being processed, shared by the runs
+// it starts inline: the ticket is reloaded only after a step that may have
+// changed it.
+type liveFacts struct {
+	facts condition.Facts
+	stale bool
+}
+
+// runInline executes path pi of r in tx; each step sees the ticket as the
+// previous steps (of this run and of earlier runs of the event) left it.
+func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, eventFacts *liveFacts) error {
+	facts := eventFacts.facts
 	for i := range r.Steps {
 		s := r.Steps[i]
 		if s.Path != pi {
 			continue
 		}
 		def, _ := action.Lookup(s.ActionType)
-		t, err := tx.Ticket(ctx, ws, r.TicketID)
-		if errors.Is(err, storage.ErrNotFound) {
-			return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx)
+		if eventFacts.stale {
+			t, err := tx.Ticket(ctx, ws, r.TicketID)
+			if errors.Is(err, storage.ErrNotFound) {
+				return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx)
+			}
+			if err != nil {
+				return err
+			}
+			facts.Ticket, eventFacts.stale = &t, false
+			eventFacts.facts.Ticket = &t
 		}
-		if err != nil {
-			return err
-		}
-		facts.Ticket = &t
 		x := &action.Exec{
 			WorkspaceID: ws, RunID: r.ID, Ticket: *facts.Ticket,
 			Parameters:     r.Paths[pi].Actions[s.Position].Parameters,
@@ -67,6 +77,9 @@ func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run
 			return err
 		}
 		out, runErr := def.Run(stepCtx, x)
+		// Whatever the outcome, a step that may have changed the ticket
+		// makes the next one reload it.
+		eventFacts.stale = eventFacts.stale || !def.KeepsTicket
 		if runErr != nil {
 			if err := tx.RollbackTo(ctx, sp); err != nil {
 				cancel()

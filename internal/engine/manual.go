@@ -63,7 +63,7 @@ func (e *Engine) RunManual(ctx context.Context, ws int64, workflowID, ticketID, 
 			return err
 		}
 		r = e.newRun(wf, ev, facts, results)
-		if err := e.startRun(ctx, tx, ws, r, facts); err != nil {
+		if err := e.startRun(ctx, tx, ws, r, &liveFacts{facts: *facts, stale: true}); err != nil {
 			return err
 		}
 		return tx.SaveEvaluation(ctx, ws, run.Evaluation{EventID: ev.ID, TicketID: ticketID, EventType: ev.Type, CreatedAt: e.Now(),

@@ -57,8 +57,9 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 		}
 	}
 	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
+		live := &liveFacts{facts: *facts, stale: true} // others may have changed the ticket since the facts were read
 		for _, r := range runs {
-			if err := e.startRun(ctx, tx, ws, r, facts); err != nil {
+			if err := e.startRun(ctx, tx, ws, r, live); err != nil {
 				return err
 			}
 		}
@@ -175,7 +176,7 @@ func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
 
 // startRun stores a new run; paths of ticket actions run right here in the
 // caller's transaction, the others get one job each.
-func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *condition.Facts) error {
+func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *liveFacts) error {
 	created, err := tx.CreateRun(ctx, ws, r)
 	if err != nil || !created {
 		return err

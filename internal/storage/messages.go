@@ -35,13 +35,17 @@ func (tx *Tx) insertMessage(ctx context.Context, workspaceID int64, m helpdesk.M
 // internal note emits nothing. Inbound messages take the sender from the
 // ticket's contact when not given.
 func (tx *Tx) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error) {
-	t, err := tx.Ticket(ctx, workspaceID, m.TicketID)
+	var contactID nullString
+	err := tx.q.queryRow(ctx, `SELECT contact_id FROM tickets WHERE workspace_id = ? AND id = ?`, workspaceID, m.TicketID).Scan(&contactID)
 	if err != nil {
-		return m, err
+		if tx.db.b.isNoRows(err) {
+			return m, ErrNotFound
+		}
+		return m, fmt.Errorf("ticket of message: %w", err)
 	}
-	if m.Direction == helpdesk.DirectionInbound && m.SenderEmail == "" && t.ContactID != nil {
-		c, err := getWith(ctx, tx.db, tx.q, scanContact, "contact", *t.ContactID,
-			`SELECT `+contactColumns+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, *t.ContactID)
+	if m.Direction == helpdesk.DirectionInbound && m.SenderEmail == "" && contactID.Valid {
+		c, err := getWith(ctx, tx.db, tx.q, scanContact, "contact", contactID.String,
+			`SELECT `+contactColumns+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, contactID.String)
 		if err != nil && err != ErrNotFound {
 			return m, err
 		}
