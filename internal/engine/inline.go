@@ -17,6 +17,55 @@ import (
 // leaves either nothing or everything; a failing step is rolled back to a
 // savepoint, recorded as failed, and skips the rest of its path as usual.
 
+// errRunExists rolls back an event whose run another node stored first.
+var errRunExists = errors.New("the run was stored concurrently; processing the event again")
+
+// fullyInline reports whether every step of r runs inline and no path
+// waits for the main path: then r is executed first and stored once,
+// finished.
+func fullyInline(r *run.Run) bool {
+	steps := false
+	for pi, p := range r.Paths {
+		if pi > 0 && r.Match.Paths[pi-1].Waiting {
+			return false
+		}
+		if len(p.Actions) > 0 {
+			if !inlinable(r, pi) {
+				return false
+			}
+			steps = true
+		}
+	}
+	return steps
+}
+
+// runWhole executes a fully inline run and stores it with its finished
+// steps: one insert per row instead of an insert and an update.
+func (e *Engine) runWhole(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *liveFacts) error {
+	exists, err := tx.RunExists(ctx, ws, r.EventID, r.WorkflowID)
+	if err != nil || exists {
+		return err
+	}
+	for pi, p := range r.Paths {
+		if len(p.Actions) == 0 {
+			continue
+		}
+		if err := e.inline(ctx, tx, ws, r, pi, facts, false); err != nil {
+			return err
+		}
+	}
+	now := e.Now()
+	r.Status, r.FinishedAt, r.UpdatedAt = statusOf(r.Steps), &now, now
+	created, err := tx.CreateRun(ctx, ws, r)
+	if err != nil {
+		return err
+	}
+	if !created {
+		return errRunExists
+	}
+	return nil
+}
+
 // inlinable reports whether every step of path pi is a ticket action that
 // needs no approval.
 func inlinable(r *run.Run, pi int) bool {
@@ -40,6 +89,12 @@ type liveFacts struct {
 // runInline executes path pi of r in tx; each step sees the ticket as the
 // previous steps (of this run and of earlier runs of the event) left it.
 func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, eventFacts *liveFacts) error {
+	return e.inline(ctx, tx, ws, r, pi, eventFacts, true)
+}
+
+// inline executes path pi; with persist, each step's result is saved as it
+// finishes (the run row exists), otherwise only r.Steps is updated.
+func (e *Engine) inline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, eventFacts *liveFacts, persist bool) error {
 	facts := eventFacts.facts
 	for i := range r.Steps {
 		s := r.Steps[i]
@@ -50,7 +105,7 @@ func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run
 		if eventFacts.stale {
 			t, err := tx.Ticket(ctx, ws, r.TicketID)
 			if errors.Is(err, storage.ErrNotFound) {
-				return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx)
+				return e.failInline(ctx, tx, ws, r, i, nil, errors.New("the ticket no longer exists"), ctx, persist)
 			}
 			if err != nil {
 				return err
@@ -85,7 +140,7 @@ func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run
 				cancel()
 				return err
 			}
-			err := e.failInline(ctx, tx, ws, r, i, x, runErr, stepCtx)
+			err := e.failInline(ctx, tx, ws, r, i, x, runErr, stepCtx, persist)
 			cancel()
 			return err
 		}
@@ -94,6 +149,9 @@ func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run
 			return err
 		}
 		r.Steps[i] = e.finished(s, run.StepSucceeded, x, out, "")
+		if !persist {
+			continue
+		}
 		if err := tx.SaveStep(ctx, ws, r.Steps[i]); err != nil {
 			return err
 		}
@@ -103,7 +161,7 @@ func (e *Engine) runInline(ctx context.Context, tx *storage.Tx, ws int64, r *run
 
 // failInline records step i of r as failed (or timed out) and skips the
 // rest of its path.
-func (e *Engine) failInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, i int, x *action.Exec, runErr error, stepCtx context.Context) error {
+func (e *Engine) failInline(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, i int, x *action.Exec, runErr error, stepCtx context.Context, persist bool) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -113,14 +171,17 @@ func (e *Engine) failInline(ctx context.Context, tx *storage.Tx, ws int64, r *ru
 		status = run.StepTimedOut
 	}
 	r.Steps[i] = e.finished(s, status, x, nil, msg)
-	if err := tx.SaveStep(ctx, ws, r.Steps[i]); err != nil {
-		return err
-	}
 	now := e.Now()
 	for j := range r.Steps {
 		if r.Steps[j].Path == s.Path && r.Steps[j].Position > s.Position && r.Steps[j].Status == run.StepPending {
 			r.Steps[j].Status, r.Steps[j].FinishedAt = run.StepSkipped, &now
 		}
+	}
+	if !persist {
+		return nil
+	}
+	if err := tx.SaveStep(ctx, ws, r.Steps[i]); err != nil {
+		return err
 	}
 	return tx.SkipRest(ctx, ws, s.RunID, s.Path, s.Position, now)
 }

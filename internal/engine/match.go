@@ -177,6 +177,9 @@ func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
 // startRun stores a new run; paths of ticket actions run right here in the
 // caller's transaction, the others get one job each.
 func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *liveFacts) error {
+	if fullyInline(r) {
+		return e.runWhole(ctx, tx, ws, r, facts)
+	}
 	created, err := tx.CreateRun(ctx, ws, r)
 	if err != nil || !created {
 		return err

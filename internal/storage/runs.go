@@ -57,7 +57,7 @@ func (tx *Tx) CreateRun(ctx context.Context, workspaceID int64, r *run.Run) (boo
 		return false, err
 	}
 	n, err := tx.q.exec(ctx, `INSERT INTO workflow_runs (`+runColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, workflow_id) DO NOTHING`,
-		r.ID, r.WorkflowID, r.WorkflowName, r.TicketID, r.EventID, r.EventType, r.Status, match, definition, cause, micros(r.CreatedAt), micros(r.UpdatedAt), nil, workspaceID)
+		r.ID, r.WorkflowID, r.WorkflowName, r.TicketID, r.EventID, r.EventType, r.Status, match, definition, cause, micros(r.CreatedAt), micros(r.UpdatedAt), timeMicros(r.FinishedAt), workspaceID)
 	if err != nil {
 		return false, fmt.Errorf("insert run: %w", err)
 	}
@@ -67,16 +67,45 @@ func (tx *Tx) CreateRun(ctx context.Context, workspaceID int64, r *run.Run) (boo
 	return true, tx.AddSteps(ctx, workspaceID, r.ID, r.Steps)
 }
 
-// AddSteps stores new pending steps of a run.
+// AddSteps stores new steps of a run, in whatever state they are (pending,
+// or already finished when the run was executed before it was stored).
 func (tx *Tx) AddSteps(ctx context.Context, workspaceID int64, runID string, steps []run.Step) error {
 	for _, s := range steps {
-		_, err := tx.q.exec(ctx, `INSERT INTO run_steps (run_id, path, position, workspace_id, action_type, label, status, save_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			runID, s.Path, s.Position, workspaceID, s.ActionType, s.Label, s.Status, s.SaveAs)
+		input, output, err := encodeStepData(s)
+		if err != nil {
+			return err
+		}
+		_, err = tx.q.exec(ctx, `INSERT INTO run_steps (run_id, path, position, workspace_id, action_type, label, status, attempts, input, output, error, save_as, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			runID, s.Path, s.Position, workspaceID, s.ActionType, s.Label, s.Status, s.Attempts, input, output, s.Error, s.SaveAs, timeMicros(s.StartedAt), timeMicros(s.FinishedAt))
 		if err != nil {
 			return fmt.Errorf("insert step %d.%d of run %s: %w", s.Path, s.Position, runID, err)
 		}
 	}
 	return nil
+}
+
+// encodeStepData encodes a step's input and output (nil stays NULL).
+func encodeStepData(s run.Step) (input, output any, err error) {
+	if s.Input != nil {
+		if input, err = encodeJSON(s.Input); err != nil {
+			return nil, nil, fmt.Errorf("encode step input: %w", err)
+		}
+	}
+	if s.Output != nil {
+		if output, err = encodeJSON(s.Output); err != nil {
+			return nil, nil, fmt.Errorf("encode step output: %w", err)
+		}
+	}
+	return input, output, nil
+}
+
+// RunExists reports whether the event already has a run of the workflow.
+func (tx *Tx) RunExists(ctx context.Context, workspaceID int64, eventID, workflowID string) (bool, error) {
+	var n int
+	if err := tx.q.queryRow(ctx, `SELECT COUNT(*) FROM workflow_runs WHERE workspace_id = ? AND event_id = ? AND workflow_id = ?`, workspaceID, eventID, workflowID).Scan(&n); err != nil {
+		return false, fmt.Errorf("find run: %w", err)
+	}
+	return n > 0, nil
 }
 
 // SaveRunMatch records how the run's conditions evaluated (paths evaluated
@@ -170,20 +199,9 @@ func (db *DB) ListRuns(ctx context.Context, workspaceID int64, column, id string
 
 // SaveStep writes a step's state.
 func (tx *Tx) SaveStep(ctx context.Context, workspaceID int64, s run.Step) error {
-	var input, output any
-	if s.Input != nil {
-		text, err := encodeJSON(s.Input)
-		if err != nil {
-			return fmt.Errorf("encode step input: %w", err)
-		}
-		input = text
-	}
-	if s.Output != nil {
-		text, err := encodeJSON(s.Output)
-		if err != nil {
-			return fmt.Errorf("encode step output: %w", err)
-		}
-		output = text
+	input, output, err := encodeStepData(s)
+	if err != nil {
+		return err
 	}
 	return execOne(ctx, tx.q, "step", s.RunID, `UPDATE run_steps SET status = ?, attempts = ?, input = ?, output = ?, error = ?, started_at = ?, finished_at = ? WHERE workspace_id = ? AND run_id = ? AND path = ? AND position = ?`,
 		s.Status, s.Attempts, input, output, s.Error, timeMicros(s.StartedAt), timeMicros(s.FinishedAt), workspaceID, s.RunID, s.Path, s.Position)
