@@ -7,7 +7,6 @@ package action
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -79,7 +78,7 @@ const (
 // CommonOf reads the common parameters of a stored (valid) action.
 func CommonOf(parameters map[string]any) Common {
 	c := Common{Timeout: DefaultTimeout}
-	if ms, ok := asInt(parameters["timeout"]); ok && ms > 0 {
+	if ms, ok := param.WholeNumber(parameters["timeout"]); ok && ms > 0 {
 		c.Timeout = time.Duration(ms) * time.Millisecond
 	}
 	c.RequireApproval, _ = parameters["requireApproval"].(bool)
@@ -110,19 +109,4 @@ func ValidateParameters(d Definition, p *param.Params) Common {
 	d.Validate(p)
 	p.RejectUnknown()
 	return c
-}
-
-func asInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil
-	case float64:
-		return int64(n), n == float64(int64(n))
-	case int:
-		return int64(n), true
-	case int64:
-		return n, true
-	}
-	return 0, false
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/ai"
 	"github.com/deskflow/deskflow/internal/ai/builtin"
+	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/template"
 )
 
@@ -45,7 +46,7 @@ func runGenerate(ctx context.Context, x *Exec) (any, error) {
 			return nil, err
 		}
 	}
-	if n, ok := asInt(x.Parameters["maxTokens"]); ok {
+	if n, ok := param.WholeNumber(x.Parameters["maxTokens"]); ok {
 		req.MaxTokens = int(n)
 	}
 	if t, ok := number(x.Parameters["temperature"]); ok {

@@ -19,18 +19,6 @@ const (
 	aiConnectorType = "ai"
 )
 
-func (s *Server) showSavedReply(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "reply")
-	if err != nil {
-		return err
-	}
-	sr, err := s.db.GetSavedReply(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, sr)
-}
-
 // readSavedReply reads {title, body}; the body is a template checked like a
 // workflow's.
 func readSavedReply(w http.ResponseWriter, r *http.Request, sr helpdesk.SavedReply) (helpdesk.SavedReply, error) {

@@ -46,18 +46,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p principal) error {
 	return ok(w, u)
 }
 
-func (s *Server) showUser(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "user")
-	if err != nil {
-		return err
-	}
-	u, err := s.db.GetUser(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, u)
-}
-
 // named serves tags and teams, objects that are only a name: param is the
 // path parameter of their id.
 type named struct {
@@ -82,16 +70,8 @@ func (n named) create(w http.ResponseWriter, r *http.Request, p principal) error
 	return created(w, item)
 }
 
-func (n named) show(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, n.param)
-	if err != nil {
-		return err
-	}
-	item, err := n.s.db.GetNamed(r.Context(), n.kind, p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, item)
+func (n named) get(ctx context.Context, ws int64, id string) (helpdesk.Named, error) {
+	return n.s.db.GetNamed(ctx, n.kind, ws, id)
 }
 
 func (n named) update(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -160,18 +140,6 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 	return created(w, c)
 }
 
-func (s *Server) showChannel(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "channel")
-	if err != nil {
-		return err
-	}
-	c, err := s.db.GetChannel(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, c)
-}
-
 func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "channel")
 	if err != nil {
@@ -231,18 +199,6 @@ func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request, p pri
 		return err
 	}
 	return created(w, f)
-}
-
-func (s *Server) showCustomField(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "field")
-	if err != nil {
-		return err
-	}
-	f, err := s.db.GetCustomField(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, f)
 }
 
 func (s *Server) updateCustomField(w http.ResponseWriter, r *http.Request, p principal) error {

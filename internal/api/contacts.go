@@ -61,18 +61,6 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, p princip
 	return created(w, c)
 }
 
-func (s *Server) showContact(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "contact")
-	if err != nil {
-		return err
-	}
-	c, err := s.db.GetContact(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, c)
-}
-
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "contact")
 	if err != nil {

@@ -31,34 +31,34 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/workspace", tag: "workspace", access: adminOnly, summary: "Change the workspace's name or email signature (admin)", handle: s.updateWorkspace},
 		{method: "GET", pattern: "/api/me", tag: "users", summary: "The calling user and role", handle: s.me},
 		{method: "GET", pattern: "/api/users", tag: "users", summary: "List the workspace's users", handle: listing(s.db.ListUsers)},
-		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: s.showUser},
+		{method: "GET", pattern: "/api/users/{user}", tag: "users", summary: "Show a user", handle: showing("user", s.db.GetUser)},
 
 		{method: "GET", pattern: "/api/tags", tag: "tags", summary: "List tags", handle: listing(tags.list)},
 		{method: "POST", pattern: "/api/tags", tag: "tags", summary: "Create a tag", handle: tags.create},
-		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: tags.show},
+		{method: "GET", pattern: "/api/tags/{tag}", tag: "tags", summary: "Show a tag", handle: showing("tag", tags.get)},
 		{method: "PUT", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Rename a tag (admin)", handle: tags.update},
 		{method: "DELETE", pattern: "/api/tags/{tag}", tag: "tags", access: adminOnly, summary: "Delete a tag no workflow uses (admin)", handle: tags.delete},
 
 		{method: "GET", pattern: "/api/teams", tag: "teams", summary: "List teams", handle: listing(teams.list)},
 		{method: "POST", pattern: "/api/teams", tag: "teams", access: adminOnly, summary: "Create a team (admin)", handle: teams.create},
-		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: teams.show},
+		{method: "GET", pattern: "/api/teams/{team}", tag: "teams", summary: "Show a team", handle: showing("team", teams.get)},
 		{method: "PUT", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Rename a team (admin)", handle: teams.update},
 		{method: "DELETE", pattern: "/api/teams/{team}", tag: "teams", access: adminOnly, summary: "Delete a team no workflow uses (admin)", handle: teams.delete},
 
 		{method: "GET", pattern: "/api/channels", tag: "channels", summary: "List channels", handle: listing(s.db.ListChannels)},
 		{method: "POST", pattern: "/api/channels", tag: "channels", access: adminOnly, summary: "Create a channel (admin)", handle: s.createChannel},
-		{method: "GET", pattern: "/api/channels/{channel}", tag: "channels", summary: "Show a channel", handle: s.showChannel},
+		{method: "GET", pattern: "/api/channels/{channel}", tag: "channels", summary: "Show a channel", handle: showing("channel", s.db.GetChannel)},
 		{method: "PUT", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Update a channel (admin)", handle: s.updateChannel},
 		{method: "DELETE", pattern: "/api/channels/{channel}", tag: "channels", access: adminOnly, summary: "Delete a channel no workflow uses (admin)", handle: s.deleteChannel},
 
 		{method: "GET", pattern: "/api/contacts", tag: "contacts", summary: "List contacts", handle: listing(s.db.ListContacts)},
 		{method: "POST", pattern: "/api/contacts", tag: "contacts", summary: "Create a contact", handle: s.createContact},
-		{method: "GET", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Show a contact", handle: s.showContact},
+		{method: "GET", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Show a contact", handle: showing("contact", s.db.GetContact)},
 		{method: "PUT", pattern: "/api/contacts/{contact}", tag: "contacts", summary: "Update a contact", handle: s.updateContact},
 
 		{method: "GET", pattern: "/api/custom-fields", tag: "custom fields", summary: "List custom field definitions", handle: listing(s.db.ListCustomFields)},
 		{method: "POST", pattern: "/api/custom-fields", tag: "custom fields", access: adminOnly, summary: "Define a custom field (admin)", handle: s.createCustomField},
-		{method: "GET", pattern: "/api/custom-fields/{field}", tag: "custom fields", summary: "Show a custom field definition", handle: s.showCustomField},
+		{method: "GET", pattern: "/api/custom-fields/{field}", tag: "custom fields", summary: "Show a custom field definition", handle: showing("field", s.db.GetCustomField)},
 		{method: "PUT", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Rename a custom field (admin)", handle: s.updateCustomField},
 		{method: "DELETE", pattern: "/api/custom-fields/{field}", tag: "custom fields", access: adminOnly, summary: "Delete a custom field definition (admin)", handle: s.deleteCustomField},
 
@@ -72,7 +72,7 @@ func (s *Server) registerRoutes() {
 
 		{method: "GET", pattern: "/api/saved-replies", tag: "ai", summary: "List saved replies", handle: listing(s.db.ListSavedReplies)},
 		{method: "POST", pattern: "/api/saved-replies", tag: "ai", summary: "Create a saved reply: title, body (a template)", handle: s.createSavedReply},
-		{method: "GET", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Show a saved reply", handle: s.showSavedReply},
+		{method: "GET", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Show a saved reply", handle: showing("reply", s.db.GetSavedReply)},
 		{method: "PUT", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Update a saved reply", handle: s.updateSavedReply},
 		{method: "DELETE", pattern: "/api/saved-replies/{reply}", tag: "ai", summary: "Delete a saved reply", handle: s.deleteSavedReply},
 		{method: "GET", pattern: "/api/ai-settings", tag: "ai", summary: "The workspace's AI defaults: connector, categories, category field, keywords", handle: s.showAISettings},
@@ -97,13 +97,13 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", handle: s.listManualWorkflows},
 		{method: "GET", pattern: "/api/runs/{run}", tag: "runs", summary: "Show a run: triggering event, condition results, steps", handle: s.showRun},
 		{method: "GET", pattern: "/api/approvals", tag: "approvals", summary: "List approvals (?status=pending|approved|rejected|expired) with the step's rendered parameters", handle: s.listApprovals},
-		{method: "GET", pattern: "/api/approvals/{approval}", tag: "approvals", summary: "Show an approval", handle: s.showApproval},
+		{method: "GET", pattern: "/api/approvals/{approval}", tag: "approvals", summary: "Show an approval", handle: showing("approval", s.db.GetApproval)},
 		{method: "POST", pattern: "/api/approvals/{approval}/approve", tag: "approvals", access: adminOnly, summary: "Approve: the path resumes at its step (admin)", handle: s.decide(true)},
 		{method: "POST", pattern: "/api/approvals/{approval}/reject", tag: "approvals", access: adminOnly, summary: "Reject: the rest of the path is skipped (admin)", handle: s.decide(false)},
 
 		{method: "GET", pattern: "/api/workflows", tag: "workflows", summary: "List workflows in run order", handle: listing(s.db.ListWorkflows)},
 		{method: "POST", pattern: "/api/workflows", tag: "workflows", access: adminOnly, summary: "Create a workflow (admin)", handle: s.createWorkflow},
-		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: s.showWorkflow},
+		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: showing("workflow", s.db.GetWorkflow)},
 		{method: "PUT", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Update a workflow (admin); omitted fields stay, conditions/actions/paths given are replaced whole", handle: s.updateWorkflow},
 		{method: "DELETE", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Delete a workflow (admin)", handle: s.deleteWorkflow},
 		{method: "GET", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "List a workflow's runs, newest first", handle: s.listWorkflowRuns},
@@ -144,6 +144,22 @@ func pathID(r *http.Request, name string) (string, error) {
 		return "", errNotFound
 	}
 	return id, nil
+}
+
+// showing serves one object of the workspace, by the ULID in path
+// parameter param.
+func showing[T any](param string, load func(ctx context.Context, ws int64, id string) (T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p principal) error {
+		id, err := pathID(r, param)
+		if err != nil {
+			return err
+		}
+		item, err := load(r.Context(), p.WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		return ok(w, item)
+	}
 }
 
 // listing serves a paged list of the workspace's objects from load.

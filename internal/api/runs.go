@@ -180,18 +180,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (s *Server) showApproval(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "approval")
-	if err != nil {
-		return err
-	}
-	a, err := s.db.GetApproval(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, a)
-}
-
 func (s *Server) decide(approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p principal) error {
 		id, err := pathID(r, "approval")

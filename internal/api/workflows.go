@@ -4,18 +4,6 @@ import (
 	"net/http"
 )
 
-func (s *Server) showWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "workflow")
-	if err != nil {
-		return err
-	}
-	wf, err := s.db.GetWorkflow(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, wf)
-}
-
 func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request, p principal) error {
 	body, err := readJSON(w, r)
 	if err != nil {

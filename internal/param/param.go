@@ -6,6 +6,8 @@
 package param
 
 import (
+	"encoding/json"
+	"math"
 	"regexp"
 
 	"github.com/deskflow/deskflow/internal/template"
@@ -156,4 +158,23 @@ func (p *Params) Identifier(key string, required bool) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// WholeNumber reads a whole number from a decoded JSON value (json.Number
+// when decoded with UseNumber, float64 or int otherwise).
+func WholeNumber(v any) (int64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	}
+	return 0, false
 }

@@ -6,6 +6,7 @@
 package workflow
 
 import (
+	"github.com/deskflow/deskflow/internal/param"
 	"time"
 )
 
@@ -105,7 +106,7 @@ func (w *Workflow) NoReply() (NoReplyParameters, bool) {
 		return NoReplyParameters{}, false
 	}
 	p := NoReplyParameters{Unit: UnitHours}
-	if v, ok := asInt(w.TriggerParameters["value"]); ok {
+	if v, ok := param.WholeNumber(w.TriggerParameters["value"]); ok {
 		p.Value = int(v)
 	}
 	if u, ok := w.TriggerParameters["unit"].(string); ok && u != "" {
