@@ -25,6 +25,7 @@ import (
 // agent tokens) and B (admin token), to test roles and tenant isolation.
 type env struct {
 	t      *testing.T
+	url    string
 	db     *storage.DB
 	srv    *httptest.Server
 	node   *app.App
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, url string) *env {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db}
+	e := &env{t: t, url: url, db: db}
 	for _, ws := range []struct {
 		id     *int64
 		tokens []*string

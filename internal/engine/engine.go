@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,7 +31,7 @@ const (
 	// job runs elsewhere; a job is also never rescued before its own
 	// timeout (a path job's is the sum of its steps' timeouts).
 	DefaultRescueAfter = time.Minute
-	// EventJobTimeout bounds matching one event.
+	// EventJobTimeout bounds processing one batch of events.
 	EventJobTimeout = 10 * time.Second
 	// MaxChainDepth is DESIGN.md §4's limit: a causal chain of workflow runs
 	// stops at depth 10.
@@ -60,8 +61,14 @@ type Config struct {
 	RescueAfter time.Duration
 	// Workers is how many jobs this node works at once.
 	Workers int
-	// PollInterval is how often an idle SQLite node looks for jobs.
+	// PollInterval is how often an idle SQLite node looks for jobs, and
+	// every idle node for events queued elsewhere or due for a retry.
 	PollInterval time.Duration
+	// EventBatch is the most events processed in one transaction.
+	EventBatch int
+	// EventProcessors is how many batches this node processes at once:
+	// 1 on SQLite (one writer), several on PostgreSQL.
+	EventProcessors int
 }
 
 // Engine runs workflows.
@@ -74,8 +81,10 @@ type Engine struct {
 	cfg      Config
 
 	timerWake chan struct{}
+	eventWake chan struct{}
 	stopLoop  context.CancelFunc
-	loopDone  chan struct{}
+	loops     sync.WaitGroup
+
 }
 
 // New builds an engine and installs its event hook on the store, so that
@@ -100,6 +109,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
 	}
+	if cfg.EventBatch <= 0 {
+		cfg.EventBatch = eventBatch
+	}
+	if cfg.EventProcessors <= 0 {
+		cfg.EventProcessors = 1
+		if cfg.DB.Backend() == storage.BackendPostgres {
+			cfg.EventProcessors = 4
+		}
+	}
 	e := &Engine{
 		db:  cfg.DB,
 		log: cfg.Logger,
@@ -108,10 +126,10 @@ func New(cfg Config) (*Engine, error) {
 			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}, Helpdesk: helpdeskView{db: cfg.DB}},
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
+		eventWake: make(chan struct{}, 1),
 	}
 	e.services.AI = newAIProviders(cfg.DB, e.services.Connectors.(*vault), cfg.AI, e.services)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &processEventWorker{e: e})
 	river.AddWorker(workers, &runPathWorker{e: e})
 	river.AddWorker(workers, &maintenanceWorker{e: e})
 	q, err := queue.New(cfg.DB.Handle(), queue.Config{
@@ -148,19 +166,20 @@ func (e *Engine) Start(ctx context.Context) error {
 		return fmt.Errorf("start engine: %w", err)
 	}
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e.stopLoop, e.loopDone = cancel, make(chan struct{})
-	go func() {
-		defer close(e.loopDone)
-		e.timerLoop(loopCtx)
-	}()
+	e.stopLoop = cancel
+	e.loops.Go(func() { e.timerLoop(loopCtx) })
+	for range e.cfg.EventProcessors {
+		e.loops.Go(func() { e.eventLoop(loopCtx) })
+	}
 	return nil
 }
 
-// Stop stops firing timers and taking jobs, and waits for running jobs.
+// Stop stops firing timers, processing events and taking jobs, and waits
+// for the batch and the jobs in progress.
 func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopLoop != nil {
 		e.stopLoop()
-		<-e.loopDone
+		e.loops.Wait()
 	}
 	return e.queue.Stop(ctx)
 }
@@ -185,22 +204,15 @@ func triggerOf(eventType string) string {
 	return ""
 }
 
-// onEvent enqueues the processing of an event that can fire workflows,
-// inside the transaction that stored it.
-func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64, ev helpdesk.Event) error {
-	if err := e.trackWaiting(ctx, tx, workspaceID, ev); err != nil {
-		return err
-	}
-	if triggerOf(ev.Type) == "" {
-		return nil
-	}
-	return e.queue.InsertTx(ctx, tx.Driver(), processEventArgs{WorkspaceID: workspaceID, EventID: ev.ID}, nil)
-}
-
 // Backlog counts the engine's unfinished work: events to match and paths
 // to drive, waiting, running or to be retried.
 func (e *Engine) Backlog(ctx context.Context) (int, error) {
-	return e.db.PendingJobs(ctx, processEventArgs{}.Kind(), runPathArgs{}.Kind())
+	events, err := e.db.PendingEvents(ctx)
+	if err != nil {
+		return 0, err
+	}
+	jobs, err := e.db.PendingJobs(ctx, runPathArgs{}.Kind())
+	return events + jobs, err
 }
 
 // Services are what external actions use: the guarded HTTP client, the URL

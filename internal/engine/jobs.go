@@ -7,23 +7,6 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// processEventArgs asks to match one event against the workflows.
-type processEventArgs struct {
-	WorkspaceID int64  `json:"workspace_id"`
-	EventID     string `json:"event_id"`
-}
-
-func (processEventArgs) Kind() string { return "process_event" }
-
-type processEventWorker struct {
-	river.WorkerDefaults[processEventArgs]
-	e *Engine
-}
-
-func (w *processEventWorker) Work(ctx context.Context, job *river.Job[processEventArgs]) error {
-	return w.e.processEvent(ctx, job.Args.WorkspaceID, job.Args.EventID)
-}
-
 // runPathArgs asks to drive one path of a run as far as it can go.
 type runPathArgs struct {
 	WorkspaceID int64  `json:"workspace_id"`

@@ -16,17 +16,18 @@ import (
 
 // processEvent matches an event against the enabled workflows of its
 // trigger, in order (position, then creation), records every workflow's
-// outcome, and creates the runs of the matching ones with their path jobs,
-// all in one transaction. A retried job creates nothing twice.
-func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) error {
-	ev, err := e.db.GetEvent(ctx, ws, eventID)
+// outcome, and starts the runs of the matching ones, in tx: the event
+// processor's transaction, which also takes the event off the queue, so an
+// event is processed exactly once.
+func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eventID string) error {
+	ev, err := tx.Event(ctx, ws, eventID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("load event %s: %w", eventID, err)
 	}
-	facts, err := e.db.Facts(ctx, ws, ev.TicketID, ev.MessageID)
+	facts, err := tx.Facts(ctx, ws, ev.TicketID, ev.MessageID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil // the ticket is gone
 	}
@@ -37,13 +38,13 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 	var workflows []*workflow.Workflow
 	if ev.Type == helpdesk.EventNoReplyDue && ev.WorkflowID != nil {
 		var blocked *run.WorkflowResult
-		workflows, blocked, err = e.noReplyGate(ctx, ws, ev, facts.Ticket)
+		workflows, blocked, err = e.noReplyGate(ctx, tx, ws, ev, facts.Ticket)
 		if blocked != nil {
 			blocked.Conditions = []condition.Result{}
 			eval.Results = append(eval.Results, *blocked)
 		}
 	} else {
-		workflows, err = e.db.EnabledWorkflowsCached(ctx, ws, triggerOf(ev.Type))
+		workflows, err = tx.EnabledWorkflowsCached(ctx, ws, triggerOf(ev.Type))
 	}
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
@@ -56,17 +57,16 @@ func (e *Engine) processEvent(ctx context.Context, ws int64, eventID string) err
 			runs = append(runs, r)
 		}
 	}
-	err = e.db.InTx(ctx, func(tx *storage.Tx) error {
-		live := &liveFacts{facts: *facts, stale: true} // others may have changed the ticket since the facts were read
-		for _, r := range runs {
-			if err := e.startRun(ctx, tx, ws, r, live); err != nil {
-				return err
-			}
+	// Conditions saw the ticket as the event left it; runs see the changes
+	// of the runs before them.
+	live := &liveFacts{facts: *facts}
+	for _, r := range runs {
+		if err := e.startRun(ctx, tx, ws, r, live); err != nil {
+			return fmt.Errorf("start run of workflow %s for event %s: %w", r.WorkflowID, eventID, err)
 		}
-		return tx.SaveEvaluation(ctx, ws, eval)
-	})
-	if err != nil {
-		return fmt.Errorf("start runs for event %s: %w", eventID, err)
+	}
+	if err := tx.SaveEvaluation(ctx, ws, eval); err != nil {
+		return fmt.Errorf("save evaluation of event %s: %w", eventID, err)
 	}
 	return nil
 }

@@ -234,8 +234,8 @@ func (e *Engine) timerLoop(ctx context.Context) {
 // noReplyGate decides, for a no_reply.due event, whether its workflow may
 // still run: it must exist and be an enabled on_no_reply workflow, the
 // period must still be open, and the ticket not solved, closed or spam.
-func (e *Engine) noReplyGate(ctx context.Context, ws int64, ev helpdesk.Event, ticket *helpdesk.Ticket) ([]*workflow.Workflow, *run.WorkflowResult, error) {
-	wf, err := e.db.GetWorkflow(ctx, ws, *ev.WorkflowID)
+func (e *Engine) noReplyGate(ctx context.Context, tx *storage.Tx, ws int64, ev helpdesk.Event, ticket *helpdesk.Ticket) ([]*workflow.Workflow, *run.WorkflowResult, error) {
+	wf, err := tx.Workflow(ctx, ws, *ev.WorkflowID)
 	if err == storage.ErrNotFound {
 		return nil, &run.WorkflowResult{WorkflowID: *ev.WorkflowID, Outcome: run.OutcomeWorkflowGone, Detail: "the workflow was deleted"}, nil
 	}
@@ -252,7 +252,7 @@ func (e *Engine) noReplyGate(ctx context.Context, ws int64, ev helpdesk.Event, t
 	case helpdesk.StatusSolved, helpdesk.StatusClosed, helpdesk.StatusSpam:
 		return blocked(run.OutcomeTicketClosed, "the ticket is "+ticket.Status)
 	}
-	period, err := e.db.WaitingPeriodOf(ctx, ws, ev.TicketID)
+	period, err := tx.WaitingPeriodOf(ctx, ws, ev.TicketID)
 	if err != nil {
 		return nil, nil, err
 	}

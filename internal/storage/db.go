@@ -112,7 +112,14 @@ type Tx struct {
 	db  *DB
 	q   querier
 	raw any
+	// afterCommit run once the transaction has committed.
+	afterCommit []func()
 }
+
+// AfterCommit runs fn once the transaction has committed (never if it
+// rolls back): work that others must see only once it is durable, such as
+// waking the event processor.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // Driver returns the driver transaction (*sql.Tx for SQLite, pgx.Tx for
 // PostgreSQL), so that the job queue can enqueue in the same transaction.
@@ -120,9 +127,22 @@ func (tx *Tx) Driver() any { return tx.raw }
 
 // InTx runs fn in one transaction, committed when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.b.inTx(ctx, func(q querier, raw any) error {
-		return fn(&Tx{db: db, q: q, raw: raw})
+	var done []func()
+	err := db.b.inTx(ctx, func(q querier, raw any) error {
+		tx := &Tx{db: db, q: q, raw: raw}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		done = tx.afterCommit
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, f := range done {
+		f()
+	}
+	return nil
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

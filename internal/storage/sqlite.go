@@ -30,10 +30,19 @@ func sqliteDSN(path string, readOnly bool) string {
 		"_pragma=busy_timeout(10000)",
 		"_pragma=foreign_keys(ON)",
 		"_pragma=synchronous(NORMAL)",
+		// Savepoints (one per event and per inline step) keep their
+		// statement journals in memory rather than in temporary files.
+		"_pragma=temp_store(MEMORY)",
 		"_txlock=immediate",
 	}
 	if readOnly {
 		pragmas = append(pragmas, "mode=ro")
+	} else {
+		// The writer checkpoints the WAL after a commit once it holds
+		// this many pages (40 MiB, not SQLite's 4 MiB): a tenth of the
+		// checkpoints and their fsyncs, and a page rewritten by many
+		// commits is copied back once.
+		pragmas = append(pragmas, "_pragma=wal_autocheckpoint(10000)")
 	}
 	return "file:" + path + "?" + strings.Join(pragmas, "&")
 }

@@ -56,11 +56,20 @@ func (tx *Tx) EndWaiting(ctx context.Context, workspaceID int64, ticketID string
 
 // WaitingPeriodOf returns the ticket's open period, if any.
 func (db *DB) WaitingPeriodOf(ctx context.Context, workspaceID int64, ticketID string) (*WaitingPeriod, error) {
+	return db.waitingPeriodOf(ctx, db.b.reader(), workspaceID, ticketID)
+}
+
+// WaitingPeriodOf is the same inside the transaction.
+func (tx *Tx) WaitingPeriodOf(ctx context.Context, workspaceID int64, ticketID string) (*WaitingPeriod, error) {
+	return tx.db.waitingPeriodOf(ctx, tx.q, workspaceID, ticketID)
+}
+
+func (db *DB) waitingPeriodOf(ctx context.Context, q querier, workspaceID int64, ticketID string) (*WaitingPeriod, error) {
 	var (
 		since   nullInt
 		message nullString
 	)
-	err := db.b.reader().queryRow(ctx, `SELECT waiting_since, waiting_message_id FROM tickets WHERE workspace_id = ? AND id = ?`, workspaceID, ticketID).Scan(&since, &message)
+	err := q.queryRow(ctx, `SELECT waiting_since, waiting_message_id FROM tickets WHERE workspace_id = ? AND id = ?`, workspaceID, ticketID).Scan(&since, &message)
 	if err != nil {
 		if db.b.isNoRows(err) {
 			return nil, ErrNotFound

@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
+)
+
+// Events are processed in batches: a processor claims the events waiting in
+// the queue (up to eventBatch), matches each against the workflows, runs the
+// inline paths, stores runs and evaluations, and takes the events off the
+// queue, all in one transaction. On SQLite, whose single writer is the
+// bound, this turns several transactions per event into a fraction of one.
+// Each event has a savepoint: one that fails is rolled back alone, counted
+// as an attempt and retried later with backoff, and the rest of the batch
+// commits.
+
+const (
+	// eventBatch bounds the events of one transaction, which bounds how
+	// long the writer is held (and so the API's latency under load).
+	eventBatch = 100
+	// eventAttempts is how often an event is tried before it is discarded
+	// (kept in the queue with its last error, logged).
+	eventAttempts = 10
+	// maxEventBackoff caps the wait between attempts.
+	maxEventBackoff = 10 * time.Minute
+)
+
+// onEvent queues the processing of an event that can fire workflows,
+// inside the transaction that stored it, and wakes the processors once the
+// transaction has committed.
+func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64, ev helpdesk.Event) error {
+	if err := e.trackWaiting(ctx, tx, workspaceID, ev); err != nil {
+		return err
+	}
+	if triggerOf(ev.Type) == "" {
+		return nil
+	}
+	if err := tx.EnqueueEvent(ctx, workspaceID, ev.ID); err != nil {
+		return err
+	}
+	tx.AfterCommit(e.wakeEventProcessors)
+	return nil
+}
+
+func (e *Engine) wakeEventProcessors() {
+	select {
+	case e.eventWake <- struct{}{}:
+	default:
+	}
+}
+
+// eventLoop processes queued events until ctx ends: at once while events
+// wait, else when woken by a new event or after the poll interval (events
+// queued by other nodes, retries that became due).
+func (e *Engine) eventLoop(ctx context.Context) {
+	failures := 0
+	for {
+		n, err := e.processEventBatch(ctx, e.cfg.EventBatch)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			failures++
+			e.log.Error("process events", "err", err, "failures", failures)
+			// A batch that cannot commit is retried one event at a time,
+			// so that a poisonous event is isolated and counted.
+			if _, err := e.processEventBatch(ctx, 1); err != nil {
+				e.log.Error("process event", "err", err)
+			}
+			if !sleepCtx(ctx, backoff(failures, time.Second)) {
+				return
+			}
+			continue
+		}
+		failures = 0
+		if n == e.cfg.EventBatch {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.eventWake:
+		case <-time.After(e.cfg.PollInterval):
+		}
+	}
+}
+
+// processEventBatch processes up to limit due events in one transaction
+// and reports how many it claimed.
+func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, EventJobTimeout)
+	defer cancel()
+	var (
+		claimed []storage.QueuedEvent
+		failed  []failedEvent
+	)
+	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		failed = failed[:0]
+		claimed, err = tx.ClaimEvents(ctx, e.Now(), limit)
+		if err != nil {
+			return err
+		}
+		for _, q := range claimed {
+			const sp = "deskflow_event"
+			if err := tx.Savepoint(ctx, sp); err != nil {
+				return err
+			}
+			if err := e.processQueuedEvent(ctx, tx, q); err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("event %s: %w", q.EventID, err)
+				}
+				if err := tx.RollbackTo(ctx, sp); err != nil {
+					return err
+				}
+				if err := e.retryEvent(ctx, tx, q, err); err != nil {
+					return err
+				}
+				failed = append(failed, failedEvent{q, err})
+				continue
+			}
+			if err := tx.Release(ctx, sp); err != nil {
+				return err
+			}
+			if err := tx.EventProcessed(ctx, q.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if limit == 1 && len(claimed) == 1 && ctx.Err() == nil {
+			// Even alone the event cannot commit: count the attempt in a
+			// transaction of its own.
+			q := claimed[0]
+			return 1, errors.Join(err, e.db.InTx(context.WithoutCancel(ctx), func(tx *storage.Tx) error {
+				return e.retryEvent(ctx, tx, q, err)
+			}))
+		}
+		return 0, err
+	}
+	for _, f := range failed {
+		e.log.Error("process event", "event", f.q.EventID, "workspace", f.q.WorkspaceID, "attempt", f.q.Attempts+1, "err", f.err)
+	}
+	return len(claimed), nil
+}
+
+type failedEvent struct {
+	q   storage.QueuedEvent
+	err error
+}
+
+// processQueuedEvent processes one event, turning a panic into an error so
+// that one bad event cannot take the node down.
+func (e *Engine) processQueuedEvent(ctx context.Context, tx *storage.Tx, q storage.QueuedEvent) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic processing event %s: %v\n%s", q.EventID, p, debug.Stack())
+		}
+	}()
+	return e.processEvent(ctx, tx, q.WorkspaceID, q.EventID)
+}
+
+// retryEvent schedules the next attempt of a failed event, or discards it
+// after eventAttempts.
+func (e *Engine) retryEvent(ctx context.Context, tx *storage.Tx, q storage.QueuedEvent, cause error) error {
+	attempt := q.Attempts + 1
+	if attempt >= eventAttempts {
+		e.log.Error("event discarded after failed attempts", "event", q.EventID, "workspace", q.WorkspaceID, "attempts", attempt, "err", cause)
+		return tx.RetryEvent(ctx, q.Seq, time.Time{}, cause)
+	}
+	return tx.RetryEvent(ctx, q.Seq, e.Now().Add(backoff(attempt, time.Second)), cause)
+}
+
+// backoff doubles from base with each attempt, up to maxEventBackoff.
+func backoff(attempt int, base time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < maxEventBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxEventBackoff)
+}
+
+// sleepCtx waits d unless ctx ends first (false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
