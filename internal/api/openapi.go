@@ -40,6 +40,9 @@ func (s *Server) buildOpenAPI() map[string]any {
 			"tags":      []string{rt.tag},
 			"responses": responsesFor(rt),
 		}
+		if rt.description != "" {
+			op["description"] = rt.description
+		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})

@@ -17,8 +17,10 @@ type route struct {
 	access  access
 	tag     string
 	summary string
-	handle  handlerFunc
-	public  bool
+	// description, when set, explains what the response's fields mean.
+	description string
+	handle      handlerFunc
+	public      bool
 }
 
 func (s *Server) registerRoutes() {
@@ -93,7 +95,9 @@ func (s *Server) registerRoutes() {
 
 		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns},
 		{method: "GET", pattern: "/api/tickets/{ticket}/timers", tag: "runs", summary: "The ticket's pending on_no_reply timers: workflow, period start, due time", handle: s.listTicketTimers},
-		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)", handle: s.listTicketEvaluations},
+		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)",
+			description: "Per event, `results` has the outcome of each workflow evaluated, in run order, with each condition's result when its conditions were evaluated; `ruled_out` has the ids of the workflows that did not match because a text their conditions require (a subject, body or sender value) does not occur in the event: their conditions were not evaluated one by one.",
+			handle:      s.listTicketEvaluations},
 		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", handle: s.listManualWorkflows},
 		{method: "GET", pattern: "/api/runs/{run}", tag: "runs", summary: "Show a run: triggering event, condition results, steps", handle: s.showRun},
 		{method: "GET", pattern: "/api/approvals", tag: "approvals", summary: "List approvals (?status=pending|approved|rejected|expired) with the step's rendered parameters", handle: s.listApprovals},

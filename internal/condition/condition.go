@@ -33,22 +33,13 @@ type Facts struct {
 	// normalized caches the comparison form of the texts conditions read,
 	// computed once per event however many workflows look at them. Facts
 	// are therefore not safe for concurrent use.
-	normalized [numTexts]string
-	haveNorm   [numTexts]bool
+	normalized [numFields]string
+	haveNorm   [numFields]bool
 }
 
-// Texts of the facts that text conditions compare.
-const (
-	textSubject = iota
-	textBody
-	textSender
-	textDomain
-	numTexts
-)
-
-// norm returns the comparison form of text number which, whose raw value
-// is raw.
-func (f *Facts) norm(which int, raw string) string {
+// norm returns the comparison form of the text of field which, whose raw
+// value is raw.
+func (f *Facts) norm(which Field, raw string) string {
 	if !f.haveNorm[which] {
 		f.normalized[which], f.haveNorm[which] = normalize(raw), true
 	}
@@ -62,6 +53,10 @@ type Definition struct {
 	Meaning  string
 	Validate func(p *param.Params)
 	Evaluate func(f *Facts, parameters map[string]any) bool
+	// require, when set, states the literal that must occur in one text of
+	// the facts for Evaluate to be true (see Required); it lives beside
+	// Evaluate so the two cannot drift apart.
+	require func(parameters map[string]any) Requirement
 }
 
 var registry = map[string]Definition{}

@@ -151,6 +151,9 @@ func FuzzEvaluate(f *testing.F) {
 		if again := d.Evaluate(facts, params); again != got {
 			t.Fatalf("%s value %q: second evaluation %v, first %v", typ, v, again, got)
 		}
+		// The engine rules workflows out by Required: it must hold whenever
+		// the condition does.
+		checkRequired(t, condition.Spec{Type: typ, Parameters: params}, facts)
 
 		for _, mt := range []string{"all", "any", ""} {
 			matched, results := condition.Match(facts, mt, []condition.Spec{{Type: typ, Parameters: params}})

@@ -8,7 +8,10 @@ import (
 
 // textCondition builds a condition that compares one text of the facts with
 // the parameter `value`, case-insensitively and ignoring surrounding space.
-func textCondition(conditionType string, which int, meaning string, text func(*Facts) (string, bool), compare func(have, want string) bool) Definition {
+// Both comparisons imply that the value occurs in the text, which is what
+// lets the engine skip such conditions when the event lacks it.
+func textCondition(conditionType string, field Field, meaning string, compare func(have, want string) bool) Definition {
+	wanted := func(parameters map[string]any) string { return normalize(stringParam(parameters, "value")) }
 	return Definition{
 		Type:    conditionType,
 		Meaning: meaning,
@@ -16,12 +19,15 @@ func textCondition(conditionType string, which int, meaning string, text func(*F
 			p.String("value", true)
 		},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
-			have, ok := text(f)
+			have, ok := f.Text(field)
 			if !ok {
 				return false
 			}
-			want := normalize(stringParam(parameters, "value"))
-			return want != "" && compare(f.norm(which, have), want)
+			want := wanted(parameters)
+			return want != "" && compare(have, want)
+		},
+		require: func(parameters map[string]any) Requirement {
+			return Requirement{Field: field, Literal: wanted(parameters)}
 		},
 	}
 }
@@ -67,21 +73,21 @@ func senderDomain(f *Facts) (string, bool) {
 }
 
 var (
-	subjectContains = textCondition("subject_contains", textSubject,
+	subjectContains = textCondition("subject_contains", FieldSubject,
 		"The ticket's subject contains `value` (case-insensitive, surrounding whitespace ignored).",
-		subject, contains)
-	subjectEquals = textCondition("subject_equals", textSubject,
+		contains)
+	subjectEquals = textCondition("subject_equals", FieldSubject,
 		"The ticket's subject equals `value` (case-insensitive, surrounding whitespace ignored).",
-		subject, equals)
-	bodyContains = textCondition("body_contains", textBody,
+		equals)
+	bodyContains = textCondition("body_contains", FieldBody,
 		"The body of the message that fired the workflow contains `value` (case-insensitive). For tag and manual triggers, the ticket's latest customer message.",
-		body, contains)
-	fromEmailContains = textCondition("from_email_contains", textSender,
+		contains)
+	fromEmailContains = textCondition("from_email_contains", FieldSender,
 		"The sender's email address contains `value` (case-insensitive). The sender is the message's sender, else the ticket's contact.",
-		senderEmail, contains)
-	fromEmailEquals = textCondition("from_email_equals", textSender,
+		contains)
+	fromEmailEquals = textCondition("from_email_equals", FieldSender,
 		"The sender's email address equals `value` (case-insensitive).",
-		senderEmail, equals)
+		equals)
 	fromDomainEquals = Definition{
 		Type:    "from_domain_equals",
 		Meaning: "The domain of the sender's email address (after the last @) equals `value` (case-insensitive; a leading @ in `value` is ignored).",
@@ -89,9 +95,16 @@ var (
 			p.String("value", true)
 		},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
-			have, ok := senderDomain(f)
-			want := strings.TrimPrefix(normalize(stringParam(parameters, "value")), "@")
-			return ok && want != "" && f.norm(textDomain, have) == want
+			have, ok := f.Text(FieldSenderDomain)
+			want := wantedDomain(parameters)
+			return ok && want != "" && have == want
+		},
+		require: func(parameters map[string]any) Requirement {
+			return Requirement{Field: FieldSenderDomain, Literal: wantedDomain(parameters)}
 		},
 	}
 )
+
+func wantedDomain(parameters map[string]any) string {
+	return strings.TrimPrefix(normalize(stringParam(parameters, "value")), "@")
+}

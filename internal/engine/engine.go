@@ -85,6 +85,7 @@ type Engine struct {
 	stopLoop  context.CancelFunc
 	loops     sync.WaitGroup
 
+	candidates candidateCache
 }
 
 // New builds an engine and installs its event hook on the store, so that

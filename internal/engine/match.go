@@ -34,7 +34,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 	if err != nil {
 		return fmt.Errorf("load facts of event %s: %w", eventID, err)
 	}
-	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}}
+	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}, RuledOut: []string{}}
 	var workflows []*workflow.Workflow
 	if ev.Type == helpdesk.EventNoReplyDue && ev.WorkflowID != nil {
 		var blocked *run.WorkflowResult
@@ -49,14 +49,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
 	}
-	var runs []*run.Run
-	for _, wf := range workflows {
-		result, r := e.evaluate(wf, ev, facts)
-		eval.Results = append(eval.Results, result)
-		if r != nil {
-			runs = append(runs, r)
-		}
-	}
+	runs := e.matchWorkflows(ws, triggerOf(ev.Type), workflows, ev, facts, &eval)
 	// Conditions saw the ticket as the event left it; runs see the changes
 	// of the runs before them.
 	live := &liveFacts{facts: *facts}
@@ -69,6 +62,29 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 		return fmt.Errorf("save evaluation of event %s: %w", eventID, err)
 	}
 	return nil
+}
+
+// indexFrom is the number of enabled workflows of a trigger from which the
+// candidate index is used. Below it every workflow is evaluated, which
+// costs little and records every condition's result; above it, workflows
+// the index rules out are recorded by id only.
+const indexFrom = 100
+
+// matchWorkflows evaluates ev against workflows in order and returns the
+// runs to start, recording each workflow's outcome in eval.
+func (e *Engine) matchWorkflows(ws int64, trigger string, workflows []*workflow.Workflow, ev helpdesk.Event, facts *condition.Facts, eval *run.Evaluation) []*run.Run {
+	if len(workflows) >= indexFrom {
+		return e.matchEvent(ws, trigger, workflows, ev, facts, eval)
+	}
+	var runs []*run.Run
+	for _, wf := range workflows {
+		result, r := e.evaluate(wf, ev, facts)
+		eval.Results = append(eval.Results, result)
+		if r != nil {
+			runs = append(runs, r)
+		}
+	}
+	return runs
 }
 
 // evaluate decides whether wf runs for ev; it returns the recorded outcome

@@ -166,5 +166,10 @@ type Evaluation struct {
 	TicketID  string           `json:"ticket_id"`
 	EventType string           `json:"event_type"`
 	Results   []WorkflowResult `json:"results"`
-	CreatedAt time.Time        `json:"created_at"`
+	// RuledOut are the ids of the workflows that did not match because
+	// a text their conditions require (a subject, body or sender literal)
+	// does not occur in the event: the matching index skipped their
+	// evaluation, so they have no entry in Results.
+	RuledOut  []string  `json:"ruled_out"`
+	CreatedAt time.Time `json:"created_at"`
 }
