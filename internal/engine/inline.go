@@ -17,7 +17,8 @@ import (
 // leaves either nothing or everything; a failing step is rolled back to a
 // savepoint, recorded as failed, and skips the rest of its path as usual.
 
-// errRunExists rolls back an event whose run another node stored first.
+// errRunExists rolls back an event whose run exists already, which the
+// event queue rules out; it guards against a bug, not a race.
 var errRunExists = errors.New("the run was stored concurrently; processing the event again")
 
 // fullyInline reports whether every step of r runs inline and no path
@@ -41,11 +42,11 @@ func fullyInline(r *run.Run) bool {
 
 // runWhole executes a fully inline run and stores it with its finished
 // steps: one insert per row instead of an insert and an update.
+//
+// An event is processed once (its queue row leaves in the same
+// transaction), so the run cannot exist yet; should it, the unique key on
+// (event, workflow) refuses the insert and the whole event rolls back.
 func (e *Engine) runWhole(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *liveFacts) error {
-	exists, err := tx.RunExists(ctx, ws, r.EventID, r.WorkflowID)
-	if err != nil || exists {
-		return err
-	}
 	for pi, p := range r.Paths {
 		if len(p.Actions) == 0 {
 			continue

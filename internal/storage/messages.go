@@ -35,8 +35,9 @@ func (tx *Tx) insertMessage(ctx context.Context, workspaceID int64, m helpdesk.M
 // internal note emits nothing. Inbound messages take the sender from the
 // ticket's contact when not given.
 func (tx *Tx) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error) {
+	// Touching the ticket also tells that it exists and who its contact is.
 	var contactID nullString
-	err := tx.q.queryRow(ctx, `SELECT contact_id FROM tickets WHERE workspace_id = ? AND id = ?`, workspaceID, m.TicketID).Scan(&contactID)
+	err := tx.q.queryRow(ctx, `UPDATE tickets SET updated_at = ? WHERE workspace_id = ? AND id = ? RETURNING contact_id`, micros(tx.db.Now()), workspaceID, m.TicketID).Scan(&contactID)
 	if err != nil {
 		if tx.db.b.isNoRows(err) {
 			return m, ErrNotFound
@@ -53,9 +54,6 @@ func (tx *Tx) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Mess
 	}
 	m, err = tx.insertMessage(ctx, workspaceID, m)
 	if err != nil {
-		return m, err
-	}
-	if err := tx.touch(ctx, workspaceID, m.TicketID, true); err != nil {
 		return m, err
 	}
 	var eventType string

@@ -48,9 +48,13 @@ func (tx *Tx) CreateRun(ctx context.Context, workspaceID int64, r *run.Run) (boo
 	if err != nil {
 		return false, err
 	}
-	definition, err := encodeJSON(r.Paths)
-	if err != nil {
-		return false, err
+	// The definition is what drives the run's paths; a run stored
+	// finished is never driven, so it is not kept (runs show their steps).
+	definition := "[]"
+	if r.FinishedAt == nil {
+		if definition, err = encodeJSON(r.Paths); err != nil {
+			return false, err
+		}
 	}
 	cause, err := encodeJSON(r.Cause)
 	if err != nil {
@@ -97,15 +101,6 @@ func encodeStepData(s run.Step) (input, output any, err error) {
 		}
 	}
 	return input, output, nil
-}
-
-// RunExists reports whether the event already has a run of the workflow.
-func (tx *Tx) RunExists(ctx context.Context, workspaceID int64, eventID, workflowID string) (bool, error) {
-	var n int
-	if err := tx.q.queryRow(ctx, `SELECT COUNT(*) FROM workflow_runs WHERE workspace_id = ? AND event_id = ? AND workflow_id = ?`, workspaceID, eventID, workflowID).Scan(&n); err != nil {
-		return false, fmt.Errorf("find run: %w", err)
-	}
-	return n > 0, nil
 }
 
 // SaveRunMatch records how the run's conditions evaluated (paths evaluated
@@ -219,8 +214,14 @@ func (tx *Tx) SaveEvaluation(ctx context.Context, workspaceID int64, ev run.Eval
 	if err != nil {
 		return fmt.Errorf("encode evaluation: %w", err)
 	}
-	_, err = tx.q.exec(ctx, `INSERT INTO evaluations (event_id, workspace_id, ticket_id, event_type, results, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-		ev.EventID, workspaceID, ev.TicketID, ev.EventType, results, micros(ev.CreatedAt))
+	ruledOut := "[]"
+	if len(ev.RuledOut) > 0 {
+		if ruledOut, err = encodeJSON(ev.RuledOut); err != nil {
+			return fmt.Errorf("encode evaluation: %w", err)
+		}
+	}
+	_, err = tx.q.exec(ctx, `INSERT INTO evaluations (event_id, workspace_id, ticket_id, event_type, results, ruled_out, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+		ev.EventID, workspaceID, ev.TicketID, ev.EventType, results, ruledOut, micros(ev.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("save evaluation of event %s: %w", ev.EventID, err)
 	}
@@ -229,22 +230,31 @@ func (tx *Tx) SaveEvaluation(ctx context.Context, workspaceID int64, ev run.Eval
 
 func scanEvaluation(r row) (run.Evaluation, error) {
 	var (
-		ev      run.Evaluation
-		results string
-		created int64
+		ev                run.Evaluation
+		results, ruledOut string
+		created           int64
 	)
-	if err := r.Scan(&ev.EventID, &ev.TicketID, &ev.EventType, &results, &created); err != nil {
+	if err := r.Scan(&ev.EventID, &ev.TicketID, &ev.EventType, &results, &ruledOut, &created); err != nil {
 		return ev, err
 	}
 	ev.CreatedAt = fromMicros(created)
-	return ev, validate.DecodeInto([]byte(results), &ev.Results)
+	if err := validate.DecodeInto([]byte(results), &ev.Results); err != nil {
+		return ev, err
+	}
+	if err := validate.DecodeInto([]byte(ruledOut), &ev.RuledOut); err != nil {
+		return ev, err
+	}
+	if ev.RuledOut == nil {
+		ev.RuledOut = []string{} // the API always shows the list
+	}
+	return ev, nil
 }
 
 // ListEvaluations lists a ticket's evaluations, newest first.
 func (db *DB) ListEvaluations(ctx context.Context, workspaceID int64, ticketID string, page Page) ([]run.Evaluation, int, error) {
 	return list(ctx, db, page, scanEvaluation,
 		`SELECT COUNT(*) FROM evaluations WHERE workspace_id = ? AND ticket_id = ?`,
-		`SELECT event_id, ticket_id, event_type, results, created_at FROM evaluations WHERE workspace_id = ? AND ticket_id = ? ORDER BY event_id DESC LIMIT ? OFFSET ?`, workspaceID, ticketID)
+		`SELECT event_id, ticket_id, event_type, results, ruled_out, created_at FROM evaluations WHERE workspace_id = ? AND ticket_id = ? ORDER BY event_id DESC LIMIT ? OFFSET ?`, workspaceID, ticketID)
 }
 
 // PruneEvaluations deletes evaluations older than before, in every
