@@ -27,8 +27,12 @@ const (
 	// eventAttempts is how often an event is tried before it is discarded
 	// (kept in the queue with its last error, logged).
 	eventAttempts = 10
-	// maxEventBackoff caps the wait between attempts.
+	// maxEventBackoff caps the wait between attempts of one event.
 	maxEventBackoff = 10 * time.Minute
+	// maxLoopBackoff caps the pause after batches that failed as a whole
+	// (the database unreachable, say): processing resumes soon after it is
+	// back.
+	maxLoopBackoff = 30 * time.Second
 )
 
 // onEvent queues the processing of an event that can fire workflows,
@@ -73,7 +77,7 @@ func (e *Engine) eventLoop(ctx context.Context) {
 			if _, err := e.processEventBatch(ctx, 1); err != nil {
 				e.log.Error("process event", "err", err)
 			}
-			if !sleepCtx(ctx, backoff(failures, time.Second)) {
+			if !sleepCtx(ctx, min(backoff(failures, time.Second), maxLoopBackoff)) {
 				return
 			}
 			continue

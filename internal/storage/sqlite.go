@@ -37,12 +37,6 @@ func sqliteDSN(path string, readOnly bool) string {
 	}
 	if readOnly {
 		pragmas = append(pragmas, "mode=ro")
-	} else {
-		// The writer checkpoints the WAL after a commit once it holds
-		// this many pages (40 MiB, not SQLite's 4 MiB): a tenth of the
-		// checkpoints and their fsyncs, and a page rewritten by many
-		// commits is copied back once.
-		pragmas = append(pragmas, "_pragma=wal_autocheckpoint(10000)")
 	}
 	return "file:" + path + "?" + strings.Join(pragmas, "&")
 }
