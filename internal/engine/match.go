@@ -68,7 +68,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 // candidate index is used. Below it every workflow is evaluated, which
 // costs little and records every condition's result; above it, workflows
 // the index rules out are recorded by id only.
-const indexFrom = 100
+const indexFrom = 32
 
 // matchWorkflows evaluates ev against workflows in order and returns the
 // runs to start, recording each workflow's outcome in eval.
