@@ -114,6 +114,9 @@ type Tx struct {
 	raw any
 	// afterCommit run once the transaction has committed.
 	afterCommit []func()
+	// touched are the tickets this transaction marked updated, with their
+	// contacts (see touchForMessage); a rollback to a savepoint forgets them.
+	touched map[string]nullString
 }
 
 // AfterCommit runs fn once the transaction has committed (never if it
@@ -178,6 +181,7 @@ func (tx *Tx) Savepoint(ctx context.Context, name string) error {
 
 // RollbackTo undoes the transaction's changes since the savepoint.
 func (tx *Tx) RollbackTo(ctx context.Context, name string) error {
+	clear(tx.touched)
 	_, err := tx.q.exec(ctx, "ROLLBACK TO SAVEPOINT "+name)
 	return err
 }
