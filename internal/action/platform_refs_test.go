@@ -2,12 +2,12 @@ package action_test
 
 import (
 	"context"
-	"path/filepath"
+
 	"strings"
 	"testing"
 
 	"github.com/deskflow/deskflow/internal/connector"
-	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/storage/storagetest"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 	"github.com/deskflow/deskflow/internal/workflow"
@@ -18,20 +18,9 @@ import (
 // platform that offers the action.
 func TestConnectorActionRefsAgainstStorage(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "deskflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := db.CreateWorkspace(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, wsID := storagetest.Open(t, storagetest.SQLiteURL(t))
 	save := func(typ string) string {
-		c, err := db.SaveConnector(ctx, ws.ID, connector.Connector{ID: connector.NewID(), Type: typ, Name: typ, Settings: map[string]any{}}, nil)
+		c, err := db.SaveConnector(ctx, wsID, connector.Connector{ID: connector.NewID(), Type: typ, Name: typ, Settings: map[string]any{}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,18 +36,18 @@ func TestConnectorActionRefsAgainstStorage(t *testing.T) {
 		}
 		return b
 	}
-	if _, err := v.Create(ctx, ws.ID, body(shopify, "refund_order", `{"orderId": "{{customFields.order_id}}"}`)); err != nil {
+	if _, err := v.Create(ctx, wsID, body(shopify, "refund_order", `{"orderId": "{{customFields.order_id}}"}`)); err != nil {
 		t.Errorf("seed example with a Shopify connector refused: %v", err)
 	}
-	_, err = v.Create(ctx, ws.ID, body(stripe, "refund_order", `{"orderId": "{{customFields.order_id}}"}`))
+	_, err := v.Create(ctx, wsID, body(stripe, "refund_order", `{"orderId": "{{customFields.order_id}}"}`))
 	ve, ok := validate.As(err)
 	if !ok || !strings.Contains(strings.Join(ve.Fields["actions.0.config.connectorId"], ";"), "is of type stripe; expected shopify") {
 		t.Errorf("Stripe connector with refund_order: %v", err)
 	}
-	if _, err := v.Create(ctx, ws.ID, body(stripe, "get_customer", `{"customerId": "cus_123"}`)); err != nil {
+	if _, err := v.Create(ctx, wsID, body(stripe, "get_customer", `{"customerId": "cus_123"}`)); err != nil {
 		t.Errorf("get_customer with a Stripe connector refused: %v", err)
 	}
-	_, err = v.Create(ctx, ws.ID, body(shopify, "create_refund", `{"charge": "ch_1", "amount": "ten"}`))
+	_, err = v.Create(ctx, wsID, body(shopify, "create_refund", `{"charge": "ch_1", "amount": "ten"}`))
 	ve, ok = validate.As(err)
 	if !ok || ve.Fields["actions.0.config.connectorId"] == nil || ve.Fields["actions.0.config.params.amount"] == nil {
 		t.Errorf("Shopify connector with create_refund and a bad amount: %v", err)

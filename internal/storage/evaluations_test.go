@@ -19,18 +19,7 @@ func TestEvaluationRuledOut(t *testing.T) {
 	for _, b := range storagetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := storage.Open(ctx, b.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			ws, err := db.CreateWorkspace(ctx, "Acme")
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, wsID := storagetest.Open(t, b.URL(t))
 			at := time.Now().Truncate(time.Millisecond)
 			results := []run.WorkflowResult{{WorkflowID: "wf_2", Name: "two", Outcome: run.OutcomeNotMatched, Conditions: []condition.Result{{Type: "is_first_message"}}}}
 			saved := []run.Evaluation{
@@ -38,9 +27,9 @@ func TestEvaluationRuledOut(t *testing.T) {
 				{EventID: "evt_2", TicketID: "tkt_1", EventType: "message.inbound", Results: results, RuledOut: []string{}, CreatedAt: at},
 				{EventID: "evt_3", TicketID: "tkt_1", EventType: "ticket.created", Results: []run.WorkflowResult{}, CreatedAt: at}, // nil RuledOut
 			}
-			err = db.InTx(ctx, func(tx *storage.Tx) error {
+			err := db.InTx(ctx, func(tx *storage.Tx) error {
 				for _, ev := range saved {
-					if err := tx.SaveEvaluation(ctx, ws.ID, ev); err != nil {
+					if err := tx.SaveEvaluation(ctx, wsID, ev); err != nil {
 						return err
 					}
 				}
@@ -49,7 +38,7 @@ func TestEvaluationRuledOut(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, total, err := db.ListEvaluations(ctx, ws.ID, "tkt_1", storage.Page{Number: 1, Size: 10})
+			got, total, err := db.ListEvaluations(ctx, wsID, "tkt_1", storage.Page{Number: 1, Size: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

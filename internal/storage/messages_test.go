@@ -19,34 +19,23 @@ func TestMessagesTouchTheirTicketOncePerTransaction(t *testing.T) {
 	for _, b := range storagetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := storage.Open(ctx, b.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, wsID := storagetest.Open(t, b.URL(t))
 			now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 			db.SetClock(func() time.Time { return now })
-			ws, err := db.CreateWorkspace(ctx, "Acme")
-			if err != nil {
-				t.Fatal(err)
-			}
-			tk, err := db.CreateTicket(ctx, ws.ID, storage.NewTicket{Subject: "Hi", Body: "first", ContactEmail: "ann@example.com"})
+			tk, err := db.CreateTicket(ctx, wsID, storage.NewTicket{Subject: "Hi", Body: "first", ContactEmail: "ann@example.com"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			updatedAt := func() time.Time {
 				t.Helper()
-				got, err := db.GetTicket(ctx, ws.ID, tk.ID)
+				got, err := db.GetTicket(ctx, wsID, tk.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return got.UpdatedAt
 			}
 			note := func(tx *storage.Tx, body string) error {
-				_, err := tx.AddMessage(ctx, ws.ID, helpdesk.Message{TicketID: tk.ID, Direction: helpdesk.DirectionNote, Body: body}, helpdesk.Cause{})
+				_, err := tx.AddMessage(ctx, wsID, helpdesk.Message{TicketID: tk.ID, Direction: helpdesk.DirectionNote, Body: body}, helpdesk.Cause{})
 				return err
 			}
 
@@ -86,7 +75,7 @@ func TestMessagesTouchTheirTicketOncePerTransaction(t *testing.T) {
 			if got := updatedAt(); !got.Equal(t3) {
 				t.Errorf("updated_at %v after a rolled-back touch, want %v", got, t3)
 			}
-			msgs, err := db.ListMessages(ctx, ws.ID, tk.ID)
+			msgs, err := db.ListMessages(ctx, wsID, tk.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +88,7 @@ func TestMessagesTouchTheirTicketOncePerTransaction(t *testing.T) {
 			}
 
 			err = db.InTx(ctx, func(tx *storage.Tx) error {
-				_, err := tx.AddMessage(ctx, ws.ID, helpdesk.Message{TicketID: "no-such-ticket", Direction: helpdesk.DirectionNote, Body: "x"}, helpdesk.Cause{})
+				_, err := tx.AddMessage(ctx, wsID, helpdesk.Message{TicketID: "no-such-ticket", Direction: helpdesk.DirectionNote, Body: "x"}, helpdesk.Cause{})
 				return err
 			})
 			if !errors.Is(err, storage.ErrNotFound) {

@@ -51,3 +51,23 @@ func PostgresURL(t testing.TB) string {
 	t.Cleanup(drop)
 	return url
 }
+
+// Open opens the database at url with its schema migrated and a workspace
+// "Acme" created, closed when the test ends.
+func Open(t testing.TB, url string) (*storage.DB, int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := db.CreateWorkspace(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws.ID
+}
