@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/outbound"
+
+	"github.com/deskflow/deskflow/internal/integration/retry"
 )
 
 // Retry policy of the provider clients. Retries happen inside the caller's
@@ -67,14 +69,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // backoff is the wait before retry n (0 for the first retry).

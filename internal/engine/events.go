@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/integration/retry"
 	"github.com/deskflow/deskflow/internal/storage"
 )
 
@@ -77,7 +78,7 @@ func (e *Engine) eventLoop(ctx context.Context) {
 			if _, err := e.processEventBatch(ctx, 1); err != nil {
 				e.log.Error("process event", "err", err)
 			}
-			if !sleepCtx(ctx, min(backoff(failures, time.Second), maxLoopBackoff)) {
+			if retry.Sleep(ctx, backoff(failures, maxLoopBackoff)) != nil {
 				return
 			}
 			continue
@@ -106,7 +107,6 @@ func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) 
 	)
 	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
 		var err error
-		failed = failed[:0]
 		claimed, err = tx.ClaimEvents(ctx, e.Now(), limit)
 		if err != nil {
 			return err
@@ -179,26 +179,13 @@ func (e *Engine) retryEvent(ctx context.Context, tx *storage.Tx, q storage.Queue
 		e.log.Error("event discarded after failed attempts", "event", q.EventID, "workspace", q.WorkspaceID, "attempts", attempt, "err", cause)
 		return tx.RetryEvent(ctx, q.Seq, time.Time{}, cause)
 	}
-	return tx.RetryEvent(ctx, q.Seq, e.Now().Add(backoff(attempt, time.Second)), cause)
+	return tx.RetryEvent(ctx, q.Seq, e.Now().Add(backoff(attempt, maxEventBackoff)), cause)
 }
 
-// backoff doubles from base with each attempt, up to maxEventBackoff.
-func backoff(attempt int, base time.Duration) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < maxEventBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxEventBackoff)
-}
-
-// sleepCtx waits d unless ctx ends first (false).
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+// backoff is the wait after the attempt-th failure: a second, doubled
+// each time, at most ceiling.
+func backoff(attempt int, ceiling time.Duration) time.Duration {
+	// Past 20 doublings every ceiling in use is reached; stopping there
+	// keeps the shift from overflowing however long failures last.
+	return min(retry.Backoff(time.Second, min(attempt, 20)), ceiling)
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/outbound"
+
+	"github.com/deskflow/deskflow/internal/integration/retry"
 )
 
 // Env is what running a platform action needs.
@@ -36,16 +38,7 @@ type Env struct {
 }
 
 // SleepContext waits d or until ctx is done.
-func SleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func SleepContext(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
 
 func (e Env) sleep(ctx context.Context, d time.Duration) error {
 	if e.Sleep != nil {
