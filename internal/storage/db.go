@@ -115,7 +115,7 @@ type Tx struct {
 	// afterCommit run once the transaction has committed.
 	afterCommit []func()
 	// touched are the tickets this transaction marked updated, with their
-	// contacts (see touchForMessage); a rollback to a savepoint forgets them.
+	// contacts (see touch); a rollback to a savepoint forgets them.
 	touched map[string]nullString
 }
 

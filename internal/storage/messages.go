@@ -35,7 +35,7 @@ func (tx *Tx) insertMessage(ctx context.Context, workspaceID int64, m helpdesk.M
 // internal note emits nothing. Inbound messages take the sender from the
 // ticket's contact when not given.
 func (tx *Tx) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error) {
-	contactID, err := tx.touchForMessage(ctx, workspaceID, m.TicketID)
+	contactID, err := tx.touch(ctx, workspaceID, m.TicketID)
 	if err != nil {
 		return m, err
 	}
@@ -83,27 +83,4 @@ func (db *DB) ListMessages(ctx context.Context, workspaceID int64, ticketID stri
 // GetMessage loads one message.
 func (db *DB) GetMessage(ctx context.Context, workspaceID int64, id string) (helpdesk.Message, error) {
 	return get(ctx, db, scanMessage, "message", id, `SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND id = ?`, workspaceID, id)
-}
-
-// touchForMessage marks the ticket updated and returns its contact; touching
-// also tells that the ticket exists. A transaction touches a ticket once:
-// the runs of one event add several notes to the same ticket, and their
-// changes share one time anyway.
-func (tx *Tx) touchForMessage(ctx context.Context, workspaceID int64, ticketID string) (nullString, error) {
-	if contactID, ok := tx.touched[ticketID]; ok {
-		return contactID, nil
-	}
-	var contactID nullString
-	err := tx.q.queryRow(ctx, `UPDATE tickets SET updated_at = ? WHERE workspace_id = ? AND id = ? RETURNING contact_id`, micros(tx.db.Now()), workspaceID, ticketID).Scan(&contactID)
-	if err != nil {
-		if tx.db.b.isNoRows(err) {
-			return contactID, ErrNotFound
-		}
-		return contactID, fmt.Errorf("ticket of message: %w", err)
-	}
-	if tx.touched == nil {
-		tx.touched = map[string]nullString{}
-	}
-	tx.touched[ticketID] = contactID
-	return contactID, nil
 }

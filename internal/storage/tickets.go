@@ -217,7 +217,7 @@ func (tx *Tx) AddTags(ctx context.Context, workspaceID int64, ticketID string, t
 			return nil, err
 		}
 	}
-	return added, tx.touch(ctx, workspaceID, ticketID, len(added) > 0)
+	return added, tx.touchIf(ctx, workspaceID, ticketID, len(added) > 0)
 }
 
 // RemoveTags removes tags from a ticket and emits tag.removed for each tag
@@ -237,18 +237,38 @@ func (tx *Tx) RemoveTags(ctx context.Context, workspaceID int64, ticketID string
 			return nil, err
 		}
 	}
-	return removed, tx.touch(ctx, workspaceID, ticketID, len(removed) > 0)
+	return removed, tx.touchIf(ctx, workspaceID, ticketID, len(removed) > 0)
 }
 
-func (tx *Tx) touch(ctx context.Context, workspaceID int64, ticketID string, changed bool) error {
+// touchIf touches the ticket when its tags changed.
+func (tx *Tx) touchIf(ctx context.Context, workspaceID int64, ticketID string, changed bool) error {
 	if !changed {
 		return nil
 	}
-	_, err := tx.q.exec(ctx, `UPDATE tickets SET updated_at = ? WHERE workspace_id = ? AND id = ?`, micros(tx.db.Now()), workspaceID, ticketID)
-	if err != nil {
-		return fmt.Errorf("touch ticket %s: %w", ticketID, err)
+	_, err := tx.touch(ctx, workspaceID, ticketID)
+	return err
+}
+
+// touch marks the ticket updated and returns its contact; touching also
+// tells that the ticket exists. A transaction touches a ticket once: the
+// runs of one event add several notes and tags to the same ticket, and
+// their changes share one time anyway.
+func (tx *Tx) touch(ctx context.Context, workspaceID int64, ticketID string) (contactID nullString, err error) {
+	if contactID, ok := tx.touched[ticketID]; ok {
+		return contactID, nil
 	}
-	return nil
+	err = tx.q.queryRow(ctx, `UPDATE tickets SET updated_at = ? WHERE workspace_id = ? AND id = ? RETURNING contact_id`, micros(tx.db.Now()), workspaceID, ticketID).Scan(&contactID)
+	if err != nil {
+		if tx.db.b.isNoRows(err) {
+			return contactID, ErrNotFound
+		}
+		return contactID, fmt.Errorf("touch ticket %s: %w", ticketID, err)
+	}
+	if tx.touched == nil {
+		tx.touched = map[string]nullString{}
+	}
+	tx.touched[ticketID] = contactID
+	return contactID, nil
 }
 
 // ChangeTags runs AddTags or RemoveTags in a transaction of its own.
