@@ -45,21 +45,11 @@ func (e *Engine) matchEvent(ws int64, trigger string, workflows []*workflow.Work
 	if eval.RuledOut == nil {
 		eval.RuledOut = []string{}
 	}
-	var runs []*run.Run
-	consider := func(wf *workflow.Workflow) {
-		result, r := e.evaluate(wf, ev, facts)
-		eval.Results = append(eval.Results, result)
-		if r != nil {
-			runs = append(runs, r)
-		}
-	}
 	if len(workflows) == 0 || ev.Cause.Depth() >= MaxChainDepth {
 		// Every workflow stops before its conditions: nothing to rule out.
-		for _, wf := range workflows {
-			consider(wf)
-		}
-		return runs
+		return e.matchEach(workflows, ev, facts, eval)
 	}
+	var runs []*run.Run
 	x := e.candidates.index(ws, trigger, workflows)
 	s := scans.Get().(*scan)
 	defer scans.Put(s)
@@ -74,7 +64,9 @@ func (e *Engine) matchEvent(ws int64, trigger string, workflows []*workflow.Work
 			word &= word - 1
 			eval.RuledOut = append(eval.RuledOut, x.ids[next:i]...)
 			next = i + 1
-			consider(workflows[i])
+			if r := e.evaluateInto(workflows[i], ev, facts, eval); r != nil {
+				runs = append(runs, r)
+			}
 		}
 	}
 	eval.RuledOut = append(eval.RuledOut, x.ids[next:]...)

@@ -35,6 +35,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 		return fmt.Errorf("load facts of event %s: %w", eventID, err)
 	}
 	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}, RuledOut: []string{}}
+	trigger := triggerOf(ev.Type)
 	var workflows []*workflow.Workflow
 	if ev.Type == helpdesk.EventNoReplyDue && ev.WorkflowID != nil {
 		var blocked *run.WorkflowResult
@@ -44,12 +45,12 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 			eval.Results = append(eval.Results, *blocked)
 		}
 	} else {
-		workflows, err = tx.EnabledWorkflowsCached(ctx, ws, triggerOf(ev.Type))
+		workflows, err = tx.EnabledWorkflowsCached(ctx, ws, trigger)
 	}
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
 	}
-	runs := e.matchWorkflows(ws, triggerOf(ev.Type), workflows, ev, facts, &eval)
+	runs := e.matchWorkflows(ws, trigger, workflows, ev, facts, &eval)
 	// Conditions saw the ticket as the event left it; runs see the changes
 	// of the runs before them.
 	live := &liveFacts{facts: *facts}
@@ -76,15 +77,27 @@ func (e *Engine) matchWorkflows(ws int64, trigger string, workflows []*workflow.
 	if len(workflows) >= indexFrom {
 		return e.matchEvent(ws, trigger, workflows, ev, facts, eval)
 	}
+	return e.matchEach(workflows, ev, facts, eval)
+}
+
+// matchEach evaluates every workflow in order, recording each outcome in
+// eval, and returns the runs to start.
+func (e *Engine) matchEach(workflows []*workflow.Workflow, ev helpdesk.Event, facts *condition.Facts, eval *run.Evaluation) []*run.Run {
 	var runs []*run.Run
 	for _, wf := range workflows {
-		result, r := e.evaluate(wf, ev, facts)
-		eval.Results = append(eval.Results, result)
-		if r != nil {
+		if r := e.evaluateInto(wf, ev, facts, eval); r != nil {
 			runs = append(runs, r)
 		}
 	}
 	return runs
+}
+
+// evaluateInto evaluates wf, records its outcome in eval, and returns the
+// run to start when it matches.
+func (e *Engine) evaluateInto(wf *workflow.Workflow, ev helpdesk.Event, facts *condition.Facts, eval *run.Evaluation) *run.Run {
+	result, r := e.evaluate(wf, ev, facts)
+	eval.Results = append(eval.Results, result)
+	return r
 }
 
 // evaluate decides whether wf runs for ev; it returns the recorded outcome
