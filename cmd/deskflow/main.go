@@ -30,6 +30,7 @@ import (
 
 const usage = `usage:
   deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION] [--rate-limit N]
+                 [--chain-runs N] [--chain-steps N] [--queue-limit N]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
@@ -108,6 +109,20 @@ func envDuration(key string) time.Duration {
 	return d
 }
 
+// fromEnv sets flags from the environment variables that stand in for
+// them (flag name → variable); a value the flag refuses is an error naming
+// the variable. Flags given on the command line override them.
+func fromEnv(fs *flag.FlagSet, vars map[string]string) error {
+	for name, key := range vars {
+		if v := os.Getenv(key); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return usageError{fmt.Sprintf("%s=%q: %v", key, v, err)}
+			}
+		}
+	}
+	return nil
+}
+
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -131,6 +146,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allow := fs.String("outbound-allow", os.Getenv("DESKFLOW_OUTBOUND_ALLOW"), "comma-separated CIDRs outbound requests may reach despite the SSRF guard")
 	rescueAfter := fs.Duration("rescue-after", envDuration("DESKFLOW_RESCUE_AFTER"), "how long a job's node may be silent before another node takes the job over (default 1m)")
 	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit.Rate, "API requests per second allowed per token, in bursts of 4× that (0: no limit)")
+	chainRuns := fs.Int("chain-runs", engine.DefaultChainRuns, "runs that one event and the events its runs cause may start in all")
+	chainSteps := fs.Int("chain-steps", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
+	queueLimit := fs.Int("queue-limit", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
+	if err := fromEnv(fs, map[string]string{"chain-runs": "DESKFLOW_CHAIN_RUNS", "chain-steps": "DESKFLOW_CHAIN_STEPS", "queue-limit": "DESKFLOW_QUEUE_LIMIT"}); err != nil {
+		return err
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -158,7 +179,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		aiDefault = &engine.AIDefault{Provider: p, BaseURL: os.Getenv("DESKFLOW_AI_BASE_URL"), Model: os.Getenv("DESKFLOW_AI_MODEL"), APIKey: os.Getenv("DESKFLOW_AI_API_KEY")}
 	}
 	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
-	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit})
+	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
+		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}})
 	if err != nil {
 		return err
 	}

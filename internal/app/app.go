@@ -104,6 +104,9 @@ type Config struct {
 	AI *engine.AIDefault
 	// RateLimit limits each API token (nil: api.DefaultRateLimit).
 	RateLimit *api.RateLimit
+	// Limits bound what one workspace's automation may take (zero values:
+	// the defaults).
+	Limits engine.Limits
 }
 
 // App is one deskflow node: the API handler and the engine over one store.
@@ -142,6 +145,7 @@ func New(cfg Config) (*App, error) {
 		CheckURL:    checkURL,
 		RescueAfter: cfg.RescueAfter,
 		ApprovalTTL: cfg.ApprovalTTL,
+		Limits:      cfg.Limits,
 	})
 	if err != nil {
 		return nil, err

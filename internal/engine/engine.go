@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -69,6 +70,18 @@ type Config struct {
 	// EventProcessors is how many batches this node processes at once:
 	// 1 on SQLite (one writer), several on PostgreSQL.
 	EventProcessors int
+	Limits
+}
+
+// Limits bound what one workspace's automation may take of the service.
+type Limits struct {
+	// ChainRuns and ChainSteps are the budget of one chain of runs: what
+	// an event and every event its runs cause may start in all.
+	ChainRuns, ChainSteps int
+	// QueueLimit is how many events a workspace may have waiting before
+	// the events its workflows cause are no longer queued; negative: no
+	// limit.
+	QueueLimit int
 }
 
 // Engine runs workflows.
@@ -86,6 +99,11 @@ type Engine struct {
 	loops     sync.WaitGroup
 
 	candidates candidateCache
+	// claimTurn is the workspace whose events the last batch claimed
+	// first: the next batch starts after it.
+	claimTurn atomic.Int64
+	// queues remembers which workspaces have a full event queue.
+	queues queueLimits
 }
 
 // New builds an engine and installs its event hook on the store, so that
@@ -112,6 +130,15 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.EventBatch <= 0 {
 		cfg.EventBatch = eventBatch
+	}
+	if cfg.ChainRuns <= 0 {
+		cfg.ChainRuns = DefaultChainRuns
+	}
+	if cfg.ChainSteps <= 0 {
+		cfg.ChainSteps = DefaultChainSteps
+	}
+	if cfg.QueueLimit == 0 {
+		cfg.QueueLimit = DefaultQueueLimit
 	}
 	if cfg.EventProcessors <= 0 {
 		cfg.EventProcessors = 1

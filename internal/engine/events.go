@@ -46,6 +46,9 @@ func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64,
 	if triggerOf(ev.Type) == "" {
 		return nil
 	}
+	if ev.Cause.Chained() && e.queues.isFull(workspaceID) {
+		return e.queueFull(ctx, tx, workspaceID, ev)
+	}
 	if err := tx.EnqueueEvent(ctx, workspaceID, ev.ID); err != nil {
 		return err
 	}
@@ -106,9 +109,16 @@ func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) 
 		failed  []failedEvent
 	)
 	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
-		var err error
-		claimed, err = tx.ClaimEvents(ctx, e.Now(), limit)
+		var (
+			err  error
+			next int64
+		)
+		claimed, next, err = tx.ClaimEvents(ctx, e.Now(), limit, e.claimTurn.Load())
 		if err != nil {
+			return err
+		}
+		e.claimTurn.Store(next)
+		if err := e.queues.update(ctx, tx, claimed, e.cfg.QueueLimit); err != nil {
 			return err
 		}
 		for _, q := range claimed {

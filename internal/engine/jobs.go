@@ -42,7 +42,8 @@ func (w *runPathWorker) Timeout(job *river.Job[runPathArgs]) time.Duration {
 // jobMargin is added to a path's step timeouts for its database work.
 const jobMargin = 10 * time.Second
 
-// maintenanceArgs asks to expire approvals and prune old evaluations.
+// maintenanceArgs asks to expire approvals and prune old evaluations and
+// chain budgets.
 type maintenanceArgs struct{}
 
 func (maintenanceArgs) Kind() string { return "maintenance" }
@@ -58,6 +59,10 @@ func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[maintenanceAr
 	if _, err := w.e.ExpireApprovals(ctx); err != nil {
 		return err
 	}
-	_, err := w.e.db.PruneEvaluations(ctx, w.e.Now().Add(-w.e.cfg.EvaluationRetention))
+	before := w.e.Now().Add(-w.e.cfg.EvaluationRetention)
+	if _, err := w.e.db.PruneEvaluations(ctx, before); err != nil {
+		return err
+	}
+	_, err := w.e.db.PruneChains(ctx, before)
 	return err
 }

@@ -50,7 +50,10 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 	if err != nil {
 		return fmt.Errorf("load workflows for event %s: %w", eventID, err)
 	}
-	runs := e.matchWorkflows(ws, trigger, workflows, ev, facts, &eval)
+	runs, err := e.withinBudget(ctx, tx, ws, ev, e.matchWorkflows(ws, trigger, workflows, ev, facts, &eval), &eval)
+	if err != nil {
+		return fmt.Errorf("charge the chain of event %s: %w", eventID, err)
+	}
 	// Conditions saw the ticket as the event left it; runs see the changes
 	// of the runs before them.
 	live := &liveFacts{facts: *facts}
@@ -152,7 +155,7 @@ func (e *Engine) newRun(wf *workflow.Workflow, ev helpdesk.Event, facts *conditi
 		Match:     run.Match{ConditionMatchType: wf.ConditionMatchType, Matched: true, Conditions: results, Paths: []run.PathMatch{}},
 		CreatedAt: now, UpdatedAt: now,
 	}
-	r.Cause = helpdesk.Cause{WorkflowIDs: append(slices.Clone(ev.Cause.WorkflowIDs), wf.ID), RunID: r.ID}
+	r.Cause = helpdesk.Cause{WorkflowIDs: append(slices.Clone(ev.Cause.WorkflowIDs), wf.ID), RunID: r.ID, Origin: chainOrigin(ev)}
 	r.Paths = append(r.Paths, run.PathDefinition{Name: "main", Actions: wf.Actions})
 	waiting := false
 	for i, p := range wf.Paths {

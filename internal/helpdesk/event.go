@@ -14,11 +14,19 @@ const (
 )
 
 // Cause is the causal chain of an event produced by a workflow's action:
-// the workflows that ran, in order, to produce it. Loop prevention reads it.
+// the workflows that ran, in order, to produce it, and the event that
+// started the chain. Loop prevention and the chain's budget read it.
 type Cause struct {
 	WorkflowIDs []string `json:"workflow_ids"`
 	RunID       string   `json:"run_id,omitempty"`
+	// Origin is the id of the event that started the chain (a change by
+	// a person or the API): every run of the chain counts against its
+	// budget.
+	Origin string `json:"origin,omitempty"`
 }
+
+// Chained reports whether a workflow's run caused the event.
+func (c Cause) Chained() bool { return len(c.WorkflowIDs) > 0 }
 
 // Depth is the number of workflow runs that led to the event.
 func (c Cause) Depth() int { return len(c.WorkflowIDs) }

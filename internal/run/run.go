@@ -144,6 +144,9 @@ const (
 	OutcomeOutOfScope = "tag_not_in_scope"
 	OutcomeLoop       = "loop_prevented"
 	OutcomeDepthLimit = "depth_limit"
+	// OutcomeBudgetExhausted: the chain of runs that the event belongs to
+	// has started as many runs or steps as one originating event may.
+	OutcomeBudgetExhausted = "budget_exhausted"
 	// Outcomes of a no-reply timer that fell due.
 	OutcomeWorkflowGone = "workflow_disabled"
 	OutcomeTicketClosed = "ticket_closed"
@@ -170,6 +173,18 @@ type Evaluation struct {
 	// a text their conditions require (a subject, body or sender literal)
 	// does not occur in the event: the matching index skipped their
 	// evaluation, so they have no entry in Results.
-	RuledOut  []string  `json:"ruled_out"`
+	RuledOut []string `json:"ruled_out"`
+	// Stop says why no workflow was evaluated at all; nil when they were.
+	Stop      *Stop     `json:"stop,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// Stop is why an event was not matched against the workflows.
+type Stop struct {
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// StopQueueFull: the workspace had as many events waiting as it may, and
+// the event was caused by a workflow's run.
+const StopQueueFull = "queue_full"

@@ -36,11 +36,92 @@ func (tx *Tx) EnqueueEvent(ctx context.Context, workspaceID int64, eventID strin
 	return nil
 }
 
-// ClaimEvents returns up to limit events due at now, oldest first, for the
-// transaction to process. On PostgreSQL their rows stay locked until the
+// ClaimEvents returns up to limit events due at now for the transaction to
+// process, shared fairly between the workspaces that have events waiting:
+// each gets an equal share of the batch (at least one event), taking its
+// oldest events first, and what a workspace leaves unused goes to the
+// others. Workspaces are served in turn from the one after after (a
+// workspace id), which matters when more workspaces wait than a batch
+// holds; next is where the following claim should start. So one
+// workspace's backlog delays another's events by about one batch, not by
+// the backlog. On PostgreSQL the claimed rows stay locked until the
 // transaction ends and other nodes skip them; SQLite has a single writer.
-func (tx *Tx) ClaimEvents(ctx context.Context, now time.Time, limit int) ([]QueuedEvent, error) {
-	query := `SELECT seq, workspace_id, event_id, attempts FROM event_queue WHERE available_at <= ? ORDER BY seq LIMIT ?`
+func (tx *Tx) ClaimEvents(ctx context.Context, now time.Time, limit int, after int64) (events []QueuedEvent, next int64, err error) {
+	waiting, err := tx.queuedWorkspaces(ctx)
+	if err != nil || len(waiting) == 0 {
+		return nil, after, err
+	}
+	waiting = inTurn(waiting, after, limit)
+	next = waiting[0]
+	share := max(1, limit/len(waiting))
+	last := make(map[int64]int64, len(waiting)) // the newest seq claimed per workspace
+	full := waiting[:0:0]                       // workspaces that used their whole share
+	claim := func(ws int64, n int) error {
+		got, err := tx.claimOf(ctx, ws, now, last[ws], n)
+		if err != nil {
+			return err
+		}
+		if len(got) > 0 {
+			last[ws] = got[len(got)-1].Seq
+		}
+		events = append(events, got...)
+		if len(got) == n {
+			full = append(full, ws)
+		}
+		return nil
+	}
+	for _, ws := range waiting {
+		if err := claim(ws, min(share, limit-len(events))); err != nil {
+			return nil, after, err
+		}
+		if len(events) == limit {
+			break
+		}
+	}
+	// What the others left unused goes to the workspaces with more.
+	for _, ws := range full {
+		if len(events) == limit {
+			break
+		}
+		if err := claim(ws, limit-len(events)); err != nil {
+			return nil, after, err
+		}
+	}
+	return events, next, nil
+}
+
+// inTurn orders the waiting workspaces (ascending ids) to start after the
+// workspace after, and keeps at most limit of them.
+func inTurn(waiting []int64, after int64, limit int) []int64 {
+	start := 0
+	for start < len(waiting) && waiting[start] <= after {
+		start++
+	}
+	turn := append(waiting[start:len(waiting):len(waiting)], waiting[:start]...)
+	return turn[:min(len(turn), limit)]
+}
+
+// queuedWorkspaces lists the workspaces with queued events, ascending, by
+// one index probe per workspace rather than a scan of the queue.
+func (tx *Tx) queuedWorkspaces(ctx context.Context) ([]int64, error) {
+	ids, err := queryAll(ctx, tx.q, func(r row) (int64, error) {
+		var id int64
+		err := r.Scan(&id)
+		return id, err
+	}, `WITH RECURSIVE queued (id) AS (
+		SELECT MIN(workspace_id) FROM event_queue
+		UNION ALL
+		SELECT (SELECT MIN(workspace_id) FROM event_queue WHERE workspace_id > queued.id) FROM queued WHERE queued.id IS NOT NULL
+	) SELECT id FROM queued WHERE id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces with queued events: %w", err)
+	}
+	return ids, nil
+}
+
+// claimOf claims up to n due events of one workspace queued after seq.
+func (tx *Tx) claimOf(ctx context.Context, workspaceID int64, now time.Time, afterSeq int64, n int) ([]QueuedEvent, error) {
+	query := `SELECT seq, workspace_id, event_id, attempts FROM event_queue WHERE workspace_id = ? AND seq > ? AND available_at <= ? ORDER BY seq LIMIT ?`
 	if tx.db.b.name() == BackendPostgres {
 		query += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -48,11 +129,23 @@ func (tx *Tx) ClaimEvents(ctx context.Context, now time.Time, limit int) ([]Queu
 		var q QueuedEvent
 		err := r.Scan(&q.Seq, &q.WorkspaceID, &q.EventID, &q.Attempts)
 		return q, err
-	}, query, micros(now), limit)
+	}, query, workspaceID, afterSeq, micros(now), n)
 	if err != nil {
-		return nil, fmt.Errorf("claim events: %w", err)
+		return nil, fmt.Errorf("claim events of workspace %d: %w", workspaceID, err)
 	}
 	return events, nil
+}
+
+// QueuedEvents counts the workspace's events waiting to be processed, now
+// or after a failed attempt, counting no further than atMost.
+func (tx *Tx) QueuedEvents(ctx context.Context, workspaceID int64, atMost int) (int, error) {
+	var n int
+	err := tx.q.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM event_queue WHERE workspace_id = ? AND available_at < ? LIMIT ?) AS queued`,
+		workspaceID, int64(discardedAt), atMost).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count queued events of workspace %d: %w", workspaceID, err)
+	}
+	return n, nil
 }
 
 // EventProcessed removes a processed event from the queue.

@@ -220,8 +220,14 @@ func (tx *Tx) SaveEvaluation(ctx context.Context, workspaceID int64, ev run.Eval
 			return fmt.Errorf("encode evaluation: %w", err)
 		}
 	}
-	_, err = tx.q.exec(ctx, `INSERT INTO evaluations (event_id, workspace_id, ticket_id, event_type, results, ruled_out, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-		ev.EventID, workspaceID, ev.TicketID, ev.EventType, results, ruledOut, micros(ev.CreatedAt))
+	stop := ""
+	if ev.Stop != nil {
+		if stop, err = encodeJSON(ev.Stop); err != nil {
+			return fmt.Errorf("encode evaluation: %w", err)
+		}
+	}
+	_, err = tx.q.exec(ctx, `INSERT INTO evaluations (event_id, workspace_id, ticket_id, event_type, results, ruled_out, stop, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+		ev.EventID, workspaceID, ev.TicketID, ev.EventType, results, ruledOut, stop, micros(ev.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("save evaluation of event %s: %w", ev.EventID, err)
 	}
@@ -230,12 +236,17 @@ func (tx *Tx) SaveEvaluation(ctx context.Context, workspaceID int64, ev run.Eval
 
 func scanEvaluation(r row) (run.Evaluation, error) {
 	var (
-		ev                run.Evaluation
-		results, ruledOut string
-		created           int64
+		ev                      run.Evaluation
+		results, ruledOut, stop string
+		created                 int64
 	)
-	if err := r.Scan(&ev.EventID, &ev.TicketID, &ev.EventType, &results, &ruledOut, &created); err != nil {
+	if err := r.Scan(&ev.EventID, &ev.TicketID, &ev.EventType, &results, &ruledOut, &stop, &created); err != nil {
 		return ev, err
+	}
+	if stop != "" {
+		if err := validate.DecodeInto([]byte(stop), &ev.Stop); err != nil {
+			return ev, err
+		}
 	}
 	ev.CreatedAt = fromMicros(created)
 	if err := validate.DecodeInto([]byte(results), &ev.Results); err != nil {
@@ -254,7 +265,7 @@ func scanEvaluation(r row) (run.Evaluation, error) {
 func (db *DB) ListEvaluations(ctx context.Context, workspaceID int64, ticketID string, page Page) ([]run.Evaluation, int, error) {
 	return list(ctx, db, page, scanEvaluation,
 		`SELECT COUNT(*) FROM evaluations WHERE workspace_id = ? AND ticket_id = ?`,
-		`SELECT event_id, ticket_id, event_type, results, ruled_out, created_at FROM evaluations WHERE workspace_id = ? AND ticket_id = ? ORDER BY event_id DESC LIMIT ? OFFSET ?`, workspaceID, ticketID)
+		`SELECT event_id, ticket_id, event_type, results, ruled_out, stop, created_at FROM evaluations WHERE workspace_id = ? AND ticket_id = ? ORDER BY event_id DESC LIMIT ? OFFSET ?`, workspaceID, ticketID)
 }
 
 // PruneEvaluations deletes evaluations older than before, in every
