@@ -25,6 +25,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rate := fs.Float64("rate", 0, "send at most this many events per second (0: as fast as possible)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	fairness := fs.Bool("fairness", false, "measure instead how long another workspace's runs take while one workspace has a backlog of --backlog events")
+	backlog := fs.Int("backlog", 100000, "with --fairness: the busy workspace's queued events")
+	probes := fs.Int("probes", 100, "with --fairness: the quiet workspace's events, one every 100 ms")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +47,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			progress = stderr
 		}
+	}
+	if *fairness {
+		return fairnessCmd(ctx, bench.FairnessConfig{DatabaseURL: dbURL.Value.String(), Backlog: *backlog, Probes: *probes, Progress: progress}, *asJSON, stdout)
 	}
 	res, err := bench.Run(ctx, bench.Config{
 		DatabaseURL: dbURL.Value.String(), Workflows: *workflows, Events: *events,
@@ -70,5 +76,23 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, n := range res.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)
 	}
+	return tw.Flush()
+}
+
+func fairnessCmd(ctx context.Context, cfg bench.FairnessConfig, asJSON bool, stdout io.Writer) error {
+	res, err := bench.Fairness(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "database\t%s\n", res.Database)
+	fmt.Fprintf(tw, "busy workspace's backlog\t%d events queued, %d still waiting after the last probe\n", res.Backlog, res.BacklogLeft)
+	fmt.Fprintf(tw, "quiet workspace's events\t%d\n", res.Probes)
+	fmt.Fprintf(tw, "their latency p50 / p99 / max\t%.1f / %.1f / %.1f ms\n", res.LatencyMS.P50, res.LatencyMS.P99, res.LatencyMS.Max)
 	return tw.Flush()
 }

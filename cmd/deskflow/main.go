@@ -35,6 +35,7 @@ const usage = `usage:
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
+  deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
 
 DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW and
 DESKFLOW_RESCUE_AFTER stand in for the flags.

@@ -79,7 +79,7 @@ func (e *Engine) resume(ctx context.Context, tx *storage.Tx, ws int64, a run.App
 	if err := e.settleTx(ctx, tx, ws, a.RunID); err != nil {
 		return err
 	}
-	return e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, a.Path, "approved"), nil)
+	return e.enqueuePath(ctx, tx, ws, r, a.Path, "approved")
 }
 
 // endPath marks the waiting step rejected and skips the rest of its path.

@@ -155,6 +155,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
 		eventWake: make(chan struct{}, 1),
+		queues:    queueLimits{limit: cfg.QueueLimit},
 	}
 	e.services.AI = newAIProviders(cfg.DB, e.services.Connectors.(*vault), cfg.AI, e.services)
 	workers := river.NewWorkers()

@@ -118,7 +118,7 @@ func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) 
 			return err
 		}
 		e.claimTurn.Store(next)
-		if err := e.queues.update(ctx, tx, claimed, e.cfg.QueueLimit); err != nil {
+		if err := e.queues.update(ctx, tx, claimed); err != nil {
 			return err
 		}
 		for _, q := range claimed {

@@ -87,59 +87,68 @@ func (e *Engine) withinBudget(ctx context.Context, tx *storage.Tx, ws int64, ev 
 	return runs[:kept], nil
 }
 
-// queueLimits remembers which workspaces had a full event queue when a
-// batch last claimed their events.
+// busyFrom is how many events a workspace must have waiting behind a batch
+// to count as busy: its path jobs then wait behind the others'.
+const busyFrom = eventBatch
+
+// queueLimits remembers how many events each workspace had waiting when a
+// batch last claimed its events.
 type queueLimits struct {
-	mu   sync.Mutex
-	full map[int64]bool
+	mu      sync.Mutex
+	limit   int
+	waiting map[int64]int
 }
 
 // update counts, once per batch, the events waiting behind the batch of
 // each workspace the batch claimed events of (counting no further than
-// limit; limit ≤ 0: no limit). A batch that claimed nothing found no
-// workspace with events due: none is full.
-func (q *queueLimits) update(ctx context.Context, tx *storage.Tx, claimed []storage.QueuedEvent, limit int) error {
-	if limit <= 0 {
-		return nil
-	}
-	if len(claimed) == 0 {
-		q.mu.Lock()
-		clear(q.full)
-		q.mu.Unlock()
-		return nil
-	}
+// needed to tell busy and full workspaces). A batch that claimed nothing
+// found no workspace with events due: none waits.
+func (q *queueLimits) update(ctx context.Context, tx *storage.Tx, claimed []storage.QueuedEvent) error {
 	inBatch := make(map[int64]int)
 	for _, c := range claimed {
 		inBatch[c.WorkspaceID]++
 	}
-	counted := make(map[int64]bool, len(inBatch))
+	counted := make(map[int64]int, len(inBatch))
 	for ws, n := range inBatch {
-		queued, err := tx.QueuedEvents(ctx, ws, limit+n)
+		queued, err := tx.QueuedEvents(ctx, ws, max(q.limit, busyFrom)+n)
 		if err != nil {
 			return err
 		}
-		counted[ws] = queued-n >= limit
+		counted[ws] = queued - n
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.full == nil {
-		q.full = make(map[int64]bool)
+	if len(claimed) == 0 {
+		clear(q.waiting)
+		return nil
 	}
-	for ws, full := range counted {
-		if full {
-			q.full[ws] = true
+	if q.waiting == nil {
+		q.waiting = make(map[int64]int)
+	}
+	for ws, n := range counted {
+		if n > 0 {
+			q.waiting[ws] = n
 		} else {
-			delete(q.full, ws)
+			delete(q.waiting, ws)
 		}
 	}
 	return nil
 }
 
-// isFull reports whether the workspace's queue was full when last counted.
+// isFull reports whether the workspace had its limit of events waiting
+// when last counted (a limit ≤ 0: no limit).
 func (q *queueLimits) isFull(ws int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.full[ws]
+	return q.limit > 0 && q.waiting[ws] >= q.limit
+}
+
+// isBusy reports whether the workspace had a backlog of events when last
+// counted.
+func (q *queueLimits) isBusy(ws int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.waiting[ws] >= busyFrom
 }
 
 // queueFull records that ev, caused by a workflow's run, is not queued

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/riverqueue/river"
+
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/helpdesk"
@@ -236,7 +238,7 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 			continue
 		}
 		queued = true
-		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, "start"), nil); err != nil {
+		if err := e.enqueuePath(ctx, tx, ws, r, pi, "start"); err != nil {
 			return err
 		}
 	}
@@ -289,12 +291,27 @@ func (e *Engine) startWaitingPaths(ctx context.Context, tx *storage.Tx, ws int64
 			return err
 		}
 		r.Steps = append(r.Steps, steps...)
-		if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, i+1, "after main path"), nil); err != nil {
+		if err := e.enqueuePath(ctx, tx, ws, r, i+1, "after main path"); err != nil {
 			return err
 		}
 	}
 	return tx.SaveRunMatch(ctx, ws, r.ID, r.Match)
 }
+
+// enqueuePath queues the job that drives path pi of r. A workspace with a
+// backlog of events gets its jobs behind those of the others (a lower
+// priority), so that its backlog of paths does not delay theirs.
+func (e *Engine) enqueuePath(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, pi int, reason string) error {
+	priority := river.PriorityDefault
+	if e.queues.isBusy(ws) {
+		priority = busyPriority
+	}
+	return e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, reason), &river.InsertOpts{Priority: priority})
+}
+
+// busyPriority is the job priority of workspaces with a backlog (River
+// works lower numbers first).
+const busyPriority = river.PriorityDefault + 1
 
 // pathJob is the job that drives path pi of r, bounded by its steps'
 // timeouts.
