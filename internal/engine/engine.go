@@ -130,6 +130,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.EventBatch <= 0 {
 		cfg.EventBatch = eventBatch
+		if cfg.DB.Backend() == storage.BackendPostgres {
+			cfg.EventBatch = 25
+		}
 	}
 	if cfg.ChainRuns <= 0 {
 		cfg.ChainRuns = DefaultChainRuns
