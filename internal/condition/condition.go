@@ -13,6 +13,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 // Facts is what conditions are evaluated against: the ticket and the message
@@ -50,13 +51,25 @@ func (f *Facts) norm(which Field, raw string) string {
 type Definition struct {
 	Type string
 	// Meaning is the exact semantics, published in the API description.
-	Meaning  string
-	Validate func(p *param.Params)
+	Meaning string
+	// Params are the condition's parameters; Check adds the rules of
+	// theirs that the spec cannot state.
+	Params   []spec.Param
+	Check    func(p *param.Params, v spec.Values)
 	Evaluate func(f *Facts, parameters map[string]any) bool
 	// require, when set, states the literal that must occur in one text of
 	// the facts for Evaluate to be true (see Required); it lives beside
 	// Evaluate so the two cannot drift apart.
 	require func(parameters map[string]any) Requirement
+}
+
+// Validate checks the parameters p holds against the condition's spec and
+// its own rules.
+func (d Definition) Validate(p *param.Params) {
+	v := spec.Read(p, d.Params)
+	if d.Check != nil {
+		d.Check(p, v)
+	}
 }
 
 var registry = map[string]Definition{}

@@ -474,8 +474,10 @@ func TestTypes(t *testing.T) {
 		if strings.TrimSpace(d.Meaning) == "" {
 			t.Errorf("%s: empty Meaning", typ)
 		}
-		if d.Validate == nil {
-			t.Errorf("%s: nil Validate", typ)
+		for _, p := range d.Params {
+			if p.Description == "" || p.Example == nil {
+				t.Errorf("%s: parameter %s has no description or example", typ, p.Name)
+			}
 		}
 		if d.Evaluate == nil {
 			t.Errorf("%s: nil Evaluate", typ)

@@ -3,7 +3,7 @@ package condition
 import (
 	"strings"
 
-	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 // textCondition builds a condition that compares one text of the facts with
@@ -15,9 +15,7 @@ func textCondition(conditionType string, field Field, meaning string, compare fu
 	return Definition{
 		Type:    conditionType,
 		Meaning: meaning,
-		Validate: func(p *param.Params) {
-			p.String("value", true)
-		},
+		Params:  []spec.Param{textValue},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			have, ok := f.Text(field)
 			if !ok {
@@ -31,6 +29,10 @@ func textCondition(conditionType string, field Field, meaning string, compare fu
 		},
 	}
 }
+
+// textValue is the text a text condition compares with.
+var textValue = spec.Param{Name: "value", Type: spec.String, Required: true, Example: "unsubscribe",
+	Description: "The text to compare with."}
 
 func contains(have, want string) bool { return strings.Contains(have, want) }
 func equals(have, want string) bool   { return have == want }
@@ -91,9 +93,8 @@ var (
 	fromDomainEquals = Definition{
 		Type:    "from_domain_equals",
 		Meaning: "The domain of the sender's email address (after the last @) equals `value` (case-insensitive; a leading @ in `value` is ignored).",
-		Validate: func(p *param.Params) {
-			p.String("value", true)
-		},
+		Params: []spec.Param{{Name: "value", Type: spec.String, Required: true, Example: "example.com",
+			Description: "The domain to compare with."}},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			have, ok := f.Text(FieldSenderDomain)
 			want := wantedDomain(parameters)

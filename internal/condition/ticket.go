@@ -4,7 +4,12 @@ import (
 	"slices"
 
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
+
+// tagValue is the tag that tag conditions look for.
+var tagValue = spec.Param{Name: "value", Type: spec.Reference, Reference: param.KindTag, Required: true,
+	Example: "01HZX3TAG0000000000000000", Description: "The tag's id."}
 
 func hasTag(f *Facts, parameters map[string]any) bool {
 	return f.Ticket != nil && slices.Contains(f.Ticket.TagIDs, stringParam(parameters, "value"))
@@ -14,21 +19,22 @@ var (
 	hasTagCondition = Definition{
 		Type:     "has_tag",
 		Meaning:  "The ticket has the tag whose id is `value`.",
-		Validate: func(p *param.Params) { p.Ref("value", param.KindTag, true) },
+		Params:   []spec.Param{tagValue},
 		Evaluate: hasTag,
 	}
 	doesNotHaveTag = Definition{
-		Type:     "does_not_have_tag",
-		Meaning:  "The ticket does not have the tag whose id is `value`.",
-		Validate: func(p *param.Params) { p.Ref("value", param.KindTag, true) },
+		Type:    "does_not_have_tag",
+		Meaning: "The ticket does not have the tag whose id is `value`.",
+		Params:  []spec.Param{tagValue},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			return f.Ticket != nil && !hasTag(f, parameters)
 		},
 	}
 	channelIs = Definition{
-		Type:     "channel_is",
-		Meaning:  "The ticket came in through the channel whose id is `value`.",
-		Validate: func(p *param.Params) { p.Ref("value", param.KindChannel, true) },
+		Type:    "channel_is",
+		Meaning: "The ticket came in through the channel whose id is `value`.",
+		Params: []spec.Param{{Name: "value", Type: spec.Reference, Reference: param.KindChannel, Required: true,
+			Example: "01HZX3CHANNEL00000000000000", Description: "The channel's id."}},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			return f.Channel != nil && f.Channel.ID == stringParam(parameters, "value")
 		},
@@ -36,11 +42,8 @@ var (
 	channelTypeIs = Definition{
 		Type:    "channel_type_is",
 		Meaning: "The ticket's channel is of type `value` (email, chat, sms, api, phone, web).",
-		Validate: func(p *param.Params) {
-			if v, ok := p.String("value", true); ok {
-				p.OneOf("value", v, channelTypes()...)
-			}
-		},
+		Params: []spec.Param{{Name: "value", Type: spec.Enum, Values: channelTypes(), Required: true,
+			Example: "email", Description: "The channel type."}},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			return f.Channel != nil && f.Channel.Type == stringParam(parameters, "value")
 		},
@@ -48,13 +51,11 @@ var (
 	contactIsNew = Definition{
 		Type:     "contact_is_new",
 		Meaning:  "The ticket's contact was created by this ticket: it has no earlier ticket in the workspace.",
-		Validate: func(p *param.Params) {},
 		Evaluate: func(f *Facts, _ map[string]any) bool { return f.ContactIsNew },
 	}
 	isFirstMessage = Definition{
 		Type:     "is_first_message",
 		Meaning:  "The message that fired the workflow is the ticket's first customer message.",
-		Validate: func(p *param.Params) {},
 		Evaluate: func(f *Facts, _ map[string]any) bool { return f.IsFirstMessage },
 	}
 )

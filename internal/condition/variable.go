@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 // variablePath is a saved variable and a path inside it: triage.urgency.
@@ -19,11 +20,15 @@ var variablePath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z0-9
 var variableEquals = Definition{
 	Type:    "variable_equals",
 	Meaning: "The run variable at `name` (a saveAs name, optionally with a path such as triage.urgency) equals `value` (case-insensitive, surrounding whitespace ignored). Only in path conditions: such paths start when the main path has finished, so they see its saved outputs.",
-	Validate: func(p *param.Params) {
-		if name, ok := p.String("name", true); ok && !variablePath.MatchString(name) {
+	Params: []spec.Param{
+		{Name: "name", Type: spec.String, Required: true, Example: "triage.category",
+			Description: "A saveAs name, optionally followed by .field parts."},
+		{Name: "value", Type: spec.String, Required: true, Example: "billing", Description: "The text to compare with."},
+	},
+	Check: func(p *param.Params, v spec.Values) {
+		if name, ok := v.String("name"); ok && !variablePath.MatchString(name) {
 			p.Errs.Add(p.FieldPath("name"), "must be a saveAs name, optionally followed by .field parts (e.g. triage.urgency)")
 		}
-		p.String("value", true)
 	},
 	Evaluate: func(f *Facts, parameters map[string]any) bool {
 		v, ok := lookupVariable(f.Variables, stringParam(parameters, "name"))

@@ -19,7 +19,6 @@ import (
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/connector"
-	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/queue"
 	"github.com/deskflow/deskflow/internal/storage"
 )
@@ -218,23 +217,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 
 // Now is the engine's clock.
 func (e *Engine) Now() time.Time { return e.now().UTC() }
-
-// triggerOf maps an event type to the trigger it fires.
-func triggerOf(eventType string) string {
-	switch eventType {
-	case helpdesk.EventTicketCreated:
-		return "on_new_ticket"
-	case helpdesk.EventInboundMessage:
-		return "on_inbound_message"
-	case helpdesk.EventTagAdded:
-		return "on_tag_added"
-	case helpdesk.EventTagRemoved:
-		return "on_tag_removed"
-	case helpdesk.EventNoReplyDue:
-		return "on_no_reply"
-	}
-	return ""
-}
 
 // Backlog counts the engine's unfinished work: events to match and paths
 // to drive, waiting, running or to be retried.

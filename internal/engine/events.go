@@ -10,6 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/retry"
 	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/workflow"
 )
 
 // Events are processed in batches: a processor claims the events waiting in
@@ -43,7 +44,7 @@ func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64,
 	if err := e.trackWaiting(ctx, tx, workspaceID, ev); err != nil {
 		return err
 	}
-	if triggerOf(ev.Type) == "" {
+	if workflow.TriggerOf(ev.Type) == "" {
 		return nil
 	}
 	if ev.Cause.Chained() && e.queues.isFull(workspaceID) {

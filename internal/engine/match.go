@@ -37,7 +37,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 		return fmt.Errorf("load facts of event %s: %w", eventID, err)
 	}
 	eval := run.Evaluation{EventID: ev.ID, TicketID: ev.TicketID, EventType: ev.Type, CreatedAt: e.Now(), Results: []run.WorkflowResult{}, RuledOut: []string{}}
-	trigger := triggerOf(ev.Type)
+	trigger := workflow.TriggerOf(ev.Type)
 	var workflows []*workflow.Workflow
 	if ev.Type == helpdesk.EventNoReplyDue && ev.WorkflowID != nil {
 		var blocked *run.WorkflowResult

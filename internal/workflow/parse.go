@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
@@ -139,39 +140,26 @@ func (v *Validator) parse(ctx context.Context, workspaceID int64, body any) (*Wo
 	return w, nil
 }
 
+// parseTriggerParameters validates trigger_parameters against the
+// trigger's spec and returns them as stored: the valid values given, and
+// the defaults of the others.
 func parseTriggerParameters(obj *validate.Object, trigger string, refs *[]param.Ref) map[string]any {
-	tp, given := obj.Object("trigger_parameters", trigger == TriggerNoReply)
+	def, _ := LookupTrigger(trigger)
+	tp, given := obj.Object("trigger_parameters", def.RequiresParameters())
 	out := map[string]any{}
-	switch trigger {
-	case TriggerNoReply:
-		if !given {
-			return out
-		}
-		value, okValue := tp.Int("value", true)
-		unit := UnitHours
-		if u, ok := tp.String("unit", false); ok {
-			if tp.OneOf("unit", u, UnitMinutes, UnitHours, UnitDays) {
-				unit = u
-			}
-		}
-		only, _ := tp.Bool("only_business_hours", false)
-		if okValue {
-			switch {
-			case value <= 0:
-				tp.Errs.Add(tp.FieldPath("value"), "must be a positive whole number")
-			case value > int64(MaxNoReply/unitLength(unit)):
-				tp.Errs.Add(tp.FieldPath("value"), "must not exceed 30 days in total (at most %d %s)", int64(MaxNoReply/unitLength(unit)), unit)
-			}
-		}
-		out["value"], out["unit"], out["only_business_hours"] = json.Number(fmt.Sprint(value)), unit, only
-	case TriggerTagAdded, TriggerTagRemoved:
-		p := &param.Params{Object: tp, Refs: refs}
-		if tags, ok := p.RefList("tags", param.KindTag, false); ok {
-			list := make([]any, len(tags))
-			for i, t := range tags {
-				list[i] = t
-			}
-			out["tags"] = list
+	if !given && def.RequiresParameters() {
+		return out
+	}
+	p := &param.Params{Object: tp, Refs: refs}
+	values := spec.Read(p, def.Params)
+	if def.Check != nil {
+		def.Check(p, values)
+	}
+	for _, s := range def.Params {
+		if _, valid := values[s.Name]; valid {
+			out[s.Name] = tp.Values[s.Name]
+		} else if s.Default != nil {
+			out[s.Name] = s.Default
 		}
 	}
 	for _, k := range tp.UnknownKeys() {

@@ -20,9 +20,6 @@ const (
 	TriggerManual         = "manual"
 )
 
-// TriggerTypes lists every trigger type in the seed's order.
-var TriggerTypes = []string{TriggerNewTicket, TriggerInboundMessage, TriggerNoReply, TriggerTagAdded, TriggerTagRemoved, TriggerManual}
-
 // Condition match types.
 const (
 	MatchAll = "all"
