@@ -26,7 +26,7 @@ const (
 	// Integer is a whole number, within Min and Max when set.
 	Integer Type = "integer"
 	// Number is any finite number, within Min and Max when set.
-	Number Type = "number"
+	Number  Type = "number"
 	Boolean Type = "boolean"
 	// Enum is one of Values.
 	Enum Type = "enum"
