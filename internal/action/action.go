@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 // Category groups action types as the seed's tables do.
@@ -30,10 +31,12 @@ type Definition struct {
 	Type        string
 	Category    Category
 	Description string
-	// Validate checks the type's own parameters; the common ones are
-	// checked by ValidateParameters.
-	Validate func(p *param.Params)
-	Effect   Effect
+	// Params are the type's own parameters (CommonParams are every
+	// action's); Check adds the rules of theirs that the spec cannot
+	// state.
+	Params []spec.Param
+	Check  func(p *param.Params, v spec.Values)
+	Effect Effect
 	// KeepsTicket marks ticket actions that change no field of the ticket
 	// (an internal note), so inline runs need not reload it after them.
 	KeepsTicket bool
@@ -93,20 +96,31 @@ type Common struct {
 	SaveAs          string
 }
 
+// CommonParams are the parameters every action accepts (seed 000's error
+// handling and "Saving Action Output").
+var CommonParams = []spec.Param{
+	{Name: "timeout", Type: spec.Duration, Min: spec.Bound(1), Max: spec.Bound(float64(MaxTimeout.Milliseconds())), Default: DefaultTimeout.Milliseconds(), Example: 10000,
+		Description: "How long the step may take, in milliseconds; then it fails and the rest of its path is skipped."},
+	{Name: "requireApproval", Type: spec.Boolean, Default: false, Example: true,
+		Description: "Pause the path at this step until an admin approves it; rejection or expiry skips the rest of the path."},
+	{Name: "saveAs", Type: spec.Identifier, Example: "summary",
+		Description: "Save the step's output as {{variables.<name>}} for later steps of the run."},
+}
+
 // ValidateParameters checks the common parameters and then the type's own,
 // and rejects parameters that neither knows.
 func ValidateParameters(d Definition, p *param.Params) Common {
+	common := spec.Read(p, CommonParams)
 	c := Common{Timeout: DefaultTimeout}
-	if ms, ok := p.Int("timeout", false); ok {
-		if ms < 1 || time.Duration(ms)*time.Millisecond > MaxTimeout {
-			p.Errs.Add(p.FieldPath("timeout"), "must be between 1 and %d milliseconds", MaxTimeout.Milliseconds())
-		} else {
-			c.Timeout = time.Duration(ms) * time.Millisecond
-		}
+	if ms, ok := common["timeout"].(int64); ok {
+		c.Timeout = time.Duration(ms) * time.Millisecond
 	}
-	c.RequireApproval, _ = p.Bool("requireApproval", false)
-	c.SaveAs, _ = p.Identifier("saveAs", false)
-	d.Validate(p)
+	c.RequireApproval, _ = common["requireApproval"].(bool)
+	c.SaveAs, _ = common.String("saveAs")
+	own := spec.Read(p, d.Params)
+	if d.Check != nil {
+		d.Check(p, own)
+	}
 	p.RejectUnknown()
 	return c
 }

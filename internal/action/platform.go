@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/integration/platform"
+	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
@@ -16,7 +18,15 @@ var executeConnectorAction = Definition{
 	Run:         runConnectorAction,
 	Category:    CategoryPlatform,
 	Description: "Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is {status, data}.",
-	Validate:    platform.ValidateStep,
+	Params: []spec.Param{
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, Custom: true, ConnectorTypes: platform.IDs(),
+			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A connector of a platform that offers actionId."},
+		{Name: "actionId", Type: spec.String, Required: true, Custom: true, Example: "refund_order",
+			Description: "The platform action to run (GET /api/connectors/catalog lists them)."},
+		{Name: "params", Type: spec.Object, Custom: true, Templates: true, Example: map[string]any{"orderId": "{{customFields.order_id}}"},
+			Description: "The action's parameters; string values are templates."},
+	},
+	Check: func(p *param.Params, _ spec.Values) { platform.ValidateStep(p) },
 }
 
 // platformSleep waits between attempts of a platform request (tests

@@ -9,6 +9,7 @@ import (
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
@@ -19,12 +20,20 @@ var sendEmail = Definition{
 	Run:         runSendEmail,
 	Category:    CategoryCommunication,
 	Description: "Send an email to any address: to, cc (an address, a comma-separated list or an array; templates allowed), subject, content, through the SMTP connector connectorId.",
-	Validate: func(p *param.Params) {
+	Params: []spec.Param{
+		{Name: "to", Type: spec.TextOrList, Required: true, Custom: true, Templates: true, Example: "billing@example.com, {{customer.email}}",
+			Description: "The recipients: an address, a comma-separated list or an array; templates allowed."},
+		{Name: "cc", Type: spec.TextOrList, Custom: true, Templates: true, Example: []string{"lead@example.com"},
+			Description: "Copies, like to."},
+		{Name: "subject", Type: spec.Template, Required: true, Example: "Ticket {{ticket.id}}: {{ticket.subject}}",
+			Description: "The subject."},
+		{Name: "content", Type: spec.Template, Required: true, Example: "{{customer.name}} wrote: {{message.body}}",
+			Description: "The text of the email."},
+		smtpConnectorParam,
+	},
+	Check: func(p *param.Params, _ spec.Values) {
 		recipients(p, "to", true)
 		recipients(p, "cc", false)
-		p.Template("subject", true)
-		p.Template("content", true)
-		p.Ref("connectorId", param.KindConnector, false, ConnectorSMTP)
 	},
 }
 

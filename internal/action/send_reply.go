@@ -10,6 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 var sendReply = Definition{
@@ -18,12 +19,18 @@ var sendReply = Definition{
 	Run:         runSendReply,
 	Category:    CategoryCommunication,
 	Description: "Send an email reply to the ticket's customer; content is a template, includeSignature appends the workspace signature; sent through the SMTP connector connectorId.",
-	Validate: func(p *param.Params) {
-		p.Template("content", true)
-		p.Bool("includeSignature", false)
-		p.Ref("connectorId", param.KindConnector, false, ConnectorSMTP)
+	Params: []spec.Param{
+		{Name: "content", Type: spec.Template, Required: true, Example: "Hi {{customer.name}}, your request has been received.",
+			Description: "The text of the reply."},
+		{Name: "includeSignature", Type: spec.Boolean, Default: false, Example: true,
+			Description: "Append the workspace's signature."},
+		smtpConnectorParam,
 	},
 }
+
+// smtpConnectorParam chooses the SMTP connector that sends an email.
+var smtpConnectorParam = spec.Param{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{ConnectorSMTP},
+	Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "An smtp connector; default: the workspace's only one."}
 
 // runSendReply emails content to the ticket's customer, threaded with the
 // conversation, and records it as an outbound message of the ticket made

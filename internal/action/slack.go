@@ -9,6 +9,7 @@ import (
 	"github.com/deskflow/deskflow/internal/integration/slack"
 	"github.com/deskflow/deskflow/internal/integration/teams"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 var sendSlackMessage = Definition{
@@ -17,10 +18,13 @@ var sendSlackMessage = Definition{
 	Run:         runSlack,
 	Category:    CategoryCommunication,
 	Description: "Post message (a template) to a Slack channel through a Slack connector.",
-	Validate: func(p *param.Params) {
-		p.Ref("connectorId", param.KindConnector, true, ConnectorSlack)
-		p.Template("channel", true)
-		p.Template("message", true)
+	Params: []spec.Param{
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{ConnectorSlack},
+			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A slack connector."},
+		{Name: "channel", Type: spec.Template, Required: true, Example: "#support-alerts",
+			Description: "The channel: #name or id."},
+		{Name: "message", Type: spec.Template, Required: true, Example: "New urgent ticket: {{ticket.subject}}",
+			Description: "The message's text."},
 	},
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/integration/teams"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 var sendTeamsMessage = Definition{
@@ -16,11 +17,15 @@ var sendTeamsMessage = Definition{
 	Run:         runTeams,
 	Category:    CategoryCommunication,
 	Description: "Post message (a template) to a Microsoft Teams channel (teamId, channelId) through a Teams connector.",
-	Validate: func(p *param.Params) {
-		p.Ref("connectorId", param.KindConnector, true, ConnectorTeams)
-		p.String("teamId", true)
-		p.String("channelId", true)
-		p.Template("message", true)
+	Params: []spec.Param{
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{ConnectorTeams},
+			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A teams connector."},
+		{Name: "teamId", Type: spec.String, Required: true, Example: "b5b9a3c4-1d2e-4f5a-9b8c-7d6e5f4a3b2c",
+			Description: "The team's id in Microsoft Teams."},
+		{Name: "channelId", Type: spec.String, Required: true, Example: "19:abc123@thread.tacv2",
+			Description: "The channel's id in the team."},
+		{Name: "message", Type: spec.Template, Required: true, Example: "Ticket escalated: {{ticket.subject}}",
+			Description: "The message's text."},
 	},
 }
 

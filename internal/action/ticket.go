@@ -3,6 +3,7 @@ package action
 import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 var (
@@ -12,11 +13,8 @@ var (
 		Run:         runSetStatus,
 		Category:    CategoryTicket,
 		Description: "Change status (open, pending, solved, closed, spam).",
-		Validate: func(p *param.Params) {
-			if s, ok := p.String("status", true); ok {
-				p.OneOf("status", s, helpdesk.Statuses...)
-			}
-		},
+		Params: []spec.Param{{Name: "status", Type: spec.Enum, Values: helpdesk.Statuses, Required: true, Example: "solved",
+			Description: "The new status."}},
 	}
 	setPriority = Definition{
 		Type:        "set_priority",
@@ -24,11 +22,8 @@ var (
 		Run:         runSetPriority,
 		Category:    CategoryTicket,
 		Description: "Set priority (low, medium, high, urgent).",
-		Validate: func(p *param.Params) {
-			if s, ok := p.String("priority", true); ok {
-				p.OneOf("priority", s, helpdesk.Priorities...)
-			}
-		},
+		Params: []spec.Param{{Name: "priority", Type: spec.Enum, Values: helpdesk.Priorities, Required: true, Example: "high",
+			Description: "The new priority."}},
 	}
 	assignTo = Definition{
 		Type:        "assign_to",
@@ -36,12 +31,12 @@ var (
 		Run:         runAssignTo,
 		Category:    CategoryTicket,
 		Description: `Assign to user ID, "ai", or "unassigned" (parameter assignee).`,
-		Validate: func(p *param.Params) {
-			s, ok := p.String("assignee", true)
-			if !ok || s == AssigneeAI || s == AssigneeUnassigned {
-				return
+		Params: []spec.Param{{Name: "assignee", Type: spec.String, Required: true, Example: AssigneeUnassigned,
+			Description: `A user's id, "ai", or "unassigned".`}},
+		Check: func(p *param.Params, v spec.Values) {
+			if s, ok := v.String("assignee"); ok && s != AssigneeAI && s != AssigneeUnassigned {
+				p.AddRef(p.FieldPath("assignee"), param.KindUser, s)
 			}
-			p.AddRef(p.FieldPath("assignee"), param.KindUser, s)
 		},
 	}
 	assignTicket = Definition{
@@ -50,14 +45,19 @@ var (
 		Run:         runAssignTicket,
 		Category:    CategoryTicket,
 		Description: "Assign to a team or a user: assign_type (user or team) with team or user id.",
-		Validate: func(p *param.Params) {
-			kind, ok := p.String("assign_type", true)
-			if ok && !p.OneOf("assign_type", kind, "user", "team") {
-				ok = false
-			}
+		Params: []spec.Param{
+			{Name: "assign_type", Type: spec.Enum, Values: []string{"user", "team"}, Required: true, Example: "team",
+				Description: "Whether to assign a team or a user."},
 			// Both keys may be sent with null for the unused one (seed 003).
+			{Name: "team", Type: spec.Reference, Reference: param.KindTeam, Custom: true, Example: "01HZX3TEAM000000000000000",
+				Description: "The team's id; required when assign_type is team."},
+			{Name: "user", Type: spec.Reference, Reference: param.KindUser, Custom: true, Example: "01HZX3USER000000000000000",
+				Description: "The user's id; required when assign_type is user."},
+		},
+		Check: func(p *param.Params, v spec.Values) {
 			team, hasTeam := p.String("team", false)
 			user, hasUser := p.String("user", false)
+			kind, ok := v.String("assign_type")
 			if !ok {
 				return
 			}
@@ -89,7 +89,7 @@ var (
 		Run:         runAddTags,
 		Category:    CategoryTicket,
 		Description: "Add tags (ids) to the ticket.",
-		Validate:    func(p *param.Params) { p.RefList("tags", param.KindTag, true) },
+		Params:      []spec.Param{ticketTags},
 	}
 	removeTags = Definition{
 		Type:        "remove_tags",
@@ -97,7 +97,7 @@ var (
 		Run:         runRemoveTags,
 		Category:    CategoryTicket,
 		Description: "Remove tags (ids) from the ticket.",
-		Validate:    func(p *param.Params) { p.RefList("tags", param.KindTag, true) },
+		Params:      []spec.Param{ticketTags},
 	}
 	addInternalNote = Definition{
 		Type:        "add_internal_note",
@@ -106,9 +106,14 @@ var (
 		Run:         runAddInternalNote,
 		Category:    CategoryTicket,
 		Description: "Add a private note for agents; content is a template.",
-		Validate:    func(p *param.Params) { p.Template("content", true) },
+		Params: []spec.Param{{Name: "content", Type: spec.Template, Required: true, Example: "Escalated: waited {{ticket.status}}",
+			Description: "The note's text."}},
 	}
 )
+
+// ticketTags are the tags add_tags and remove_tags change.
+var ticketTags = spec.Param{Name: "tags", Type: spec.References, Reference: param.KindTag, Required: true,
+	Example: []string{"01HZX3TAG0000000000000000"}, Description: "The tags' ids."}
 
 // Special assignees of assign_to.
 const (

@@ -21,6 +21,7 @@ import (
 	"github.com/deskflow/deskflow/internal/integration/webhook"
 	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/template"
 )
 
@@ -33,18 +34,29 @@ var sendWebhook = Definition{
 	Run:         runWebhook,
 	Category:    CategoryCommunication,
 	Description: "HTTP request to an external URL: url, method (default POST), headers and body are templates; JSON bodies are rendered with JSON escaping. With a webhook connector (connectorId) requests carry Standard Webhooks signatures; webhook-id and Idempotency-Key are the step's idempotency key. Network errors, 429, 502, 503 and 504 are retried with backoff within the timeout; 3xx fails.",
-	Validate: func(p *param.Params) {
-		if t, ok := p.Template("url", true); ok && len(t.Paths()) == 0 && p.CheckURL != nil {
-			if err := p.CheckURL(t.Source()); err != nil {
-				p.Errs.Add(p.FieldPath("url"), "%s", err.Error())
+	Params: []spec.Param{
+		{Name: "url", Type: spec.Template, Required: true, Example: "https://api.example.com/notify",
+			Description: "Where to send the request; a URL without variables is checked when the workflow is saved."},
+		{Name: "method", Type: spec.String, Default: "POST", Example: "POST",
+			Description: "The HTTP method, one of " + strings.Join(WebhookMethods, ", ") + " (any case)."},
+		{Name: "headers", Type: spec.Templates, Example: map[string]any{"X-Ticket": "{{ticket.id}}"},
+			Description: "Request headers; values are templates."},
+		{Name: "body", Type: spec.Template, Example: `{"ticketId": "{{ticket.id}}"}`,
+			Description: "The request body; a JSON body is rendered with JSON escaping."},
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{ConnectorWebhook},
+			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A webhook connector whose secret signs the request (Standard Webhooks)."},
+	},
+	Check: func(p *param.Params, v spec.Values) {
+		if src, ok := v.String("url"); ok && p.CheckURL != nil {
+			if t, err := p.ParseTemplate(src); err == nil && len(t.Paths()) == 0 {
+				if err := p.CheckURL(t.Source()); err != nil {
+					p.Errs.Add(p.FieldPath("url"), "%s", err.Error())
+				}
 			}
 		}
-		if m, ok := p.String("method", false); ok {
+		if m, ok := v.String("method"); ok {
 			p.OneOf("method", strings.ToUpper(m), WebhookMethods...)
 		}
-		p.TemplateMap("headers", false)
-		p.Template("body", false)
-		p.Ref("connectorId", param.KindConnector, false, ConnectorWebhook)
 	},
 }
 

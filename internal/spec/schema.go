@@ -29,6 +29,8 @@ func (p Param) Schema() map[string]any {
 		s["additionalProperties"] = map[string]any{"type": []string{"string", "number", "boolean"}}
 	case Object:
 		s["type"] = "object"
+	case TextOrList:
+		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
 	}
 	if p.Min != nil {
 		s["minimum"] = *p.Min

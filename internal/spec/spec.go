@@ -45,6 +45,8 @@ const (
 	Duration Type = "duration_ms"
 	// Object is any JSON object.
 	Object Type = "object"
+	// TextOrList is text or a list of texts (email recipients).
+	TextOrList Type = "text_or_list"
 )
 
 // Param describes one parameter.
@@ -66,16 +68,20 @@ type Param struct {
 	ConnectorTypes []string `json:"connector_types,omitempty"`
 	Description    string   `json:"description"`
 	Example        any      `json:"example,omitempty"`
+	// Custom parameters are read by the type's own code, because their
+	// rule needs code (which connector types an action id allows, what
+	// makes an email address); the spec still describes them.
+	Custom bool `json:"-"`
+	// Templates allow {{…}} in a parameter whose Type is not Template
+	// itself (TextOrList, Object).
+	Templates bool `json:"-"`
 }
 
 // Templated reports whether the parameter's text may use templates.
-func (p Param) Templated() bool { return p.Type == Template || p.Type == Templates }
+func (p Param) Templated() bool { return p.Type == Template || p.Type == Templates || p.Templates }
 
-// Between bounds a numeric parameter.
-func Between(lo, hi float64) (min, max *float64) { return &lo, &hi }
-
-// AtLeast bounds a numeric parameter from below.
-func AtLeast(lo float64) *float64 { return &lo }
+// Bound is a Min or Max.
+func Bound(v float64) *float64 { return &v }
 
 // Values are the parameters read by Read: the value of each that was given
 // and valid.
@@ -94,6 +100,9 @@ func (v Values) String(name string) (string, bool) {
 func Read(p *param.Params, params []Param) Values {
 	out := Values{}
 	for _, s := range params {
+		if s.Custom {
+			continue
+		}
 		if v, ok := read(p, s); ok {
 			out[s.Name] = v
 		}

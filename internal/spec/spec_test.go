@@ -21,11 +21,10 @@ func decode(t *testing.T, body string) any {
 // TestRead: each type is read with its checks, and each error names the
 // parameter's path.
 func TestRead(t *testing.T) {
-	lo, hi := spec.Between(1, 600000)
 	params := []spec.Param{
 		{Name: "status", Type: spec.Enum, Values: []string{"open", "closed"}, Required: true},
-		{Name: "count", Type: spec.Integer, Min: spec.AtLeast(1)},
-		{Name: "timeout", Type: spec.Duration, Min: lo, Max: hi},
+		{Name: "count", Type: spec.Integer, Min: spec.Bound(1)},
+		{Name: "timeout", Type: spec.Duration, Min: spec.Bound(1), Max: spec.Bound(600000)},
 		{Name: "content", Type: spec.Template, Required: true},
 		{Name: "tags", Type: spec.References, Reference: param.KindTag},
 		{Name: "flag", Type: spec.Boolean},

@@ -25,7 +25,7 @@ func init() {
 
 var (
 	noReplyParams = []spec.Param{
-		{Name: "value", Type: spec.Integer, Required: true, Min: spec.AtLeast(1), Example: 4,
+		{Name: "value", Type: spec.Integer, Required: true, Min: spec.Bound(1), Example: 4,
 			Description: "How long the customer's message may wait, in unit; at most 30 days in total."},
 		{Name: "unit", Type: spec.Enum, Values: []string{UnitMinutes, UnitHours, UnitDays}, Default: UnitHours,
 			Description: "The unit of value."},
