@@ -49,9 +49,9 @@ var (
 			{Name: "assign_type", Type: spec.Enum, Values: []string{"user", "team"}, Required: true, Example: "team",
 				Description: "Whether to assign a team or a user."},
 			// Both keys may be sent with null for the unused one (seed 003).
-			{Name: "team", Type: spec.Reference, Reference: param.KindTeam, Custom: true, Example: "01HZX3TEAM000000000000000",
+			{Name: "team", Type: spec.Reference, Reference: param.KindTeam, Custom: true, Example: "01J9Z8Q4T7B1X2Y3Z4W5V6R7T9",
 				Description: "The team's id; required when assign_type is team."},
-			{Name: "user", Type: spec.Reference, Reference: param.KindUser, Custom: true, Example: "01HZX3USER000000000000000",
+			{Name: "user", Type: spec.Reference, Reference: param.KindUser, Custom: true,
 				Description: "The user's id; required when assign_type is user."},
 		},
 		Check: func(p *param.Params, v spec.Values) {
@@ -113,7 +113,7 @@ var (
 
 // ticketTags are the tags add_tags and remove_tags change.
 var ticketTags = spec.Param{Name: "tags", Type: spec.References, Reference: param.KindTag, Required: true,
-	Example: []string{"01HZX3TAG0000000000000000"}, Description: "The tags' ids."}
+	Example: []string{"01J9Z8Q4T7B1X2Y3Z4W5V6R7S8"}, Description: "The tags' ids."}
 
 // Special assignees of assign_to.
 const (

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/condition"
+	"github.com/deskflow/deskflow/internal/reference"
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
@@ -158,4 +159,16 @@ func schemas() map[string]any {
 			"paths":                steps("#/components/schemas/Path"),
 		}},
 	}
+}
+
+var (
+	specsOnce sync.Once
+	specsDoc  reference.Document
+)
+
+// specs serves the reference of the workflow model, from which forms and
+// docs are drawn.
+func (s *Server) specs(w http.ResponseWriter, _ *http.Request, _ principal) error {
+	specsOnce.Do(func() { specsDoc = reference.Build() })
+	return ok(w, specsDoc)
 }

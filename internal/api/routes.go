@@ -28,6 +28,7 @@ func (s *Server) registerRoutes() {
 	teams := named{s: s, kind: storage.Teams, param: "team"}
 	s.routes = []route{
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
+		{method: "GET", pattern: "/api/specs", tag: "meta", summary: "Every trigger, condition and action type with its parameters, the parameters common to every action, connector types, platform actions, template variables and filters", handle: s.specs},
 
 		{method: "GET", pattern: "/api/workspace", tag: "workspace", summary: "The current workspace: name and email signature", handle: s.showWorkspace},
 		{method: "PUT", pattern: "/api/workspace", tag: "workspace", access: adminOnly, summary: "Change the workspace's name or email signature (admin)", handle: s.updateWorkspace},

@@ -9,7 +9,7 @@ import (
 
 // tagValue is the tag that tag conditions look for.
 var tagValue = spec.Param{Name: "value", Type: spec.Reference, Reference: param.KindTag, Required: true,
-	Example: "01HZX3TAG0000000000000000", Description: "The tag's id."}
+	Example: "01J9Z8Q4T7B1X2Y3Z4W5V6R7S8", Description: "The tag's id."}
 
 func hasTag(f *Facts, parameters map[string]any) bool {
 	return f.Ticket != nil && slices.Contains(f.Ticket.TagIDs, stringParam(parameters, "value"))
@@ -34,7 +34,7 @@ var (
 		Type:    "channel_is",
 		Meaning: "The ticket came in through the channel whose id is `value`.",
 		Params: []spec.Param{{Name: "value", Type: spec.Reference, Reference: param.KindChannel, Required: true,
-			Example: "01HZX3CHANNEL00000000000000", Description: "The channel's id."}},
+			Example: "01J9Z8Q4T7B1X2Y3Z4W5V6R7W1", Description: "The channel's id."}},
 		Evaluate: func(f *Facts, parameters map[string]any) bool {
 			return f.Channel != nil && f.Channel.ID == stringParam(parameters, "value")
 		},

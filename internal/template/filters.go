@@ -24,7 +24,9 @@ const (
 )
 
 type filterDef struct {
-	args []argKind
+	// usage and description are the filter's documentation.
+	usage, description string
+	args               []argKind
 	// check validates the arguments at parse time, returning the index of
 	// the bad argument and a message, or "" when they are fine.
 	check func(args []arg) (int, string)
@@ -33,16 +35,18 @@ type filterDef struct {
 
 var filters = map[string]*filterDef{
 	"default": {
+		usage: `{{ customer.name | default: "there" }}`, description: "The argument when the value is missing or empty.",
 		args:  []argKind{argStringOrInt},
 		apply: applyDefault,
 	},
-	"upcase":     textFilter(strings.ToUpper),
-	"downcase":   textFilter(strings.ToLower),
-	"capitalize": textFilter(capitalize),
-	"strip":      textFilter(strings.TrimSpace),
-	"url_encode": textFilter(url.QueryEscape),
+	"upcase":     textFilter(strings.ToUpper, `{{ ticket.status | upcase }}`, "Upper case."),
+	"downcase":   textFilter(strings.ToLower, `{{ customer.email | downcase }}`, "Lower case."),
+	"capitalize": textFilter(capitalize, `{{ customer.name | capitalize }}`, "The first letter in upper case."),
+	"strip":      textFilter(strings.TrimSpace, `{{ message.body | strip }}`, "Without surrounding white space."),
+	"url_encode": textFilter(url.QueryEscape, `{{ customer.email | url_encode }}`, "Escaped for a URL's query."),
 	"truncate": {
-		args: []argKind{argInt},
+		usage: `{{ message.body | truncate: 100 }}`, description: "At most that many characters, the last three \"...\" when cut.",
+		args:  []argKind{argInt},
 		check: func(args []arg) (int, string) {
 			if args[0].num < 1 {
 				return 0, "the length must be at least 1"
@@ -54,6 +58,22 @@ var filters = map[string]*filterDef{
 			return mapText(in, limit, func(s string) string { return truncate(s, n) })
 		},
 	},
+}
+
+// FilterDoc documents one filter.
+type FilterDoc struct {
+	Name        string `json:"name"`
+	Usage       string `json:"usage"`
+	Description string `json:"description"`
+}
+
+// Filters documents the filters, sorted by name.
+func Filters() []FilterDoc {
+	out := make([]FilterDoc, 0, len(filters))
+	for _, n := range filterNames() {
+		out = append(out, FilterDoc{Name: n, Usage: filters[n].usage, Description: filters[n].description})
+	}
+	return out
 }
 
 func filterNames() []string {
@@ -78,8 +98,9 @@ func applyDefault(in value, args []arg, _ int) (value, error) {
 }
 
 // textFilter is a filter without arguments that maps the value's text form.
-func textFilter(f func(string) string) *filterDef {
-	return &filterDef{apply: func(in value, _ []arg, limit int) (value, error) { return mapText(in, limit, f) }}
+func textFilter(f func(string) string, usage, description string) *filterDef {
+	return &filterDef{usage: usage, description: description,
+		apply: func(in value, _ []arg, limit int) (value, error) { return mapText(in, limit, f) }}
 }
 
 // mapText applies f to the text form of in; missing and null pass through.

@@ -53,6 +53,28 @@ func NewSchema(roots map[string]Field) *Schema {
 	return &Schema{roots: Object(roots)}
 }
 
+// Paths lists what templates may reference, sorted: every declared path,
+// and root.* below a root or field that accepts any sub-path.
+func (s *Schema) Paths() []string {
+	var out []string
+	var walk func(prefix string, f Field)
+	walk = func(prefix string, f Field) {
+		switch {
+		case f.open:
+			out = append(out, prefix+".*")
+		case len(f.fields) == 0:
+			out = append(out, prefix)
+		}
+		for _, n := range f.names() {
+			walk(strings.TrimPrefix(prefix+"."+n, "."), f.fields[n])
+		}
+	}
+	for _, n := range s.roots.names() {
+		walk(n, s.roots.fields[n])
+	}
+	return out
+}
+
 // Roots returns the declared root names, sorted.
 func (s *Schema) Roots() []string { return s.roots.names() }
 

@@ -27,13 +27,13 @@ var (
 	noReplyParams = []spec.Param{
 		{Name: "value", Type: spec.Integer, Required: true, Min: spec.Bound(1), Example: 4,
 			Description: "How long the customer's message may wait, in unit; at most 30 days in total."},
-		{Name: "unit", Type: spec.Enum, Values: []string{UnitMinutes, UnitHours, UnitDays}, Default: UnitHours,
+		{Name: "unit", Type: spec.Enum, Values: []string{UnitMinutes, UnitHours, UnitDays}, Default: UnitHours, Example: UnitHours,
 			Description: "The unit of value."},
-		{Name: "only_business_hours", Type: spec.Boolean, Default: false,
+		{Name: "only_business_hours", Type: spec.Boolean, Default: false, Example: true,
 			Description: "Count only the workspace's business hours (business days for the days unit)."},
 	}
 	tagScopeParams = []spec.Param{
-		{Name: "tags", Type: spec.References, Reference: param.KindTag, Example: []string{"01HZX3TAG0000000000000000"},
+		{Name: "tags", Type: spec.References, Reference: param.KindTag, Example: []string{"01J9Z8Q4T7B1X2Y3Z4W5V6R7S8"},
 			Description: "Fire only for these tags (ids); omit or leave empty for any tag."},
 	}
 )
