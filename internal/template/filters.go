@@ -46,7 +46,7 @@ var filters = map[string]*filterDef{
 	"url_encode": textFilter(url.QueryEscape, `{{ customer.email | url_encode }}`, "Escaped for a URL's query."),
 	"truncate": {
 		usage: `{{ message.body | truncate: 100 }}`, description: "At most that many characters, the last three \"...\" when cut.",
-		args:  []argKind{argInt},
+		args: []argKind{argInt},
 		check: func(args []arg) (int, string) {
 			if args[0].num < 1 {
 				return 0, "the length must be at least 1"
