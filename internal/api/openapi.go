@@ -1,14 +1,17 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/reference"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
@@ -112,53 +115,88 @@ func responsesFor(rt route) map[string]any {
 	return out
 }
 
+// schemas are the components: the error shape and the workflow model,
+// whose conditions, actions and trigger parameters are oneOf schemas
+// discriminated by type, one per registered type, drawn from its spec.
 func schemas() map[string]any {
-	var conditionTypes []any
-	for _, t := range condition.Types() {
-		d, _ := condition.Lookup(t)
-		conditionTypes = append(conditionTypes, map[string]any{"const": t, "description": d.Meaning})
-	}
-	var actionTypes []any
-	for _, t := range action.Types() {
-		d, _ := action.Lookup(t)
-		actionTypes = append(actionTypes, map[string]any{"const": t, "description": d.Description})
-	}
-	steps := func(ref string) map[string]any {
-		return map[string]any{"type": "array", "items": map[string]any{"$ref": ref}}
-	}
-	return map[string]any{
+	out := map[string]any{
 		"Error": map[string]any{"type": "object", "required": []string{"message"}, "properties": map[string]any{
 			"message": map[string]any{"type": "string"},
 			"errors":  map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 		}},
-		"Condition": map[string]any{"type": "object", "required": []string{"type"}, "properties": map[string]any{
-			"type":       map[string]any{"oneOf": conditionTypes},
-			"parameters": map[string]any{"type": "object", "description": "`value` for text, tag, channel and channel-type conditions; none for contact_is_new and is_first_message."},
-		}},
-		"Action": map[string]any{"type": "object", "required": []string{"type"}, "properties": map[string]any{
-			"type":       map[string]any{"oneOf": actionTypes},
-			"label":      map[string]any{"type": "string", "description": "What the step does, e.g. \"Assign to Billing Team\"."},
-			"parameters": map[string]any{"type": "object", "description": "The type's parameters, plus timeout (ms, default 30000), requireApproval and saveAs. Text parameters are templates: {{ticket.subject}}, {{customer.name}}, {{customFields.order_number}}, {{variables.summary}}."},
-		}},
-		"Path": map[string]any{"type": "object", "required": []string{"name", "actions"}, "properties": map[string]any{
-			"name":                 map[string]any{"type": "string"},
-			"condition_match_type": map[string]any{"enum": []string{workflow.MatchAll, workflow.MatchAny}},
-			"conditions":           steps("#/components/schemas/Condition"),
-			"actions":              steps("#/components/schemas/Action"),
-		}},
-		"WorkflowInput": map[string]any{"type": "object", "required": []string{"name", "trigger_type"}, "properties": map[string]any{
-			"name":                 map[string]any{"type": "string", "maxLength": workflow.MaxNameLength},
-			"description":          map[string]any{"type": "string"},
-			"trigger_type":         map[string]any{"enum": workflow.TriggerTypes},
-			"trigger_parameters":   map[string]any{"type": "object", "description": "on_no_reply: {value, unit: minutes|hours|days (default hours), only_business_hours}, at most 30 days in total. on_tag_added/on_tag_removed: optional {tags: [tag ids]}."},
-			"condition_match_type": map[string]any{"enum": []string{workflow.MatchAll, workflow.MatchAny}, "default": workflow.MatchAll},
-			"is_enabled":           map[string]any{"type": "boolean", "default": true},
-			"position":             map[string]any{"type": "integer", "minimum": 0, "description": "Run order among workflows of one trigger: position, then creation time."},
-			"conditions":           steps("#/components/schemas/Condition"),
-			"actions":              steps("#/components/schemas/Action"),
-			"paths":                steps("#/components/schemas/Path"),
-		}},
 	}
+	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+	oneOf := func(kind string, variants map[string]map[string]any) map[string]any {
+		var refs []any
+		mapping := map[string]any{}
+		for _, t := range slices.Sorted(maps.Keys(variants)) {
+			name := kind + "_" + t
+			out[name] = variants[t]
+			refs = append(refs, ref(name))
+			mapping[t] = "#/components/schemas/" + name
+		}
+		return map[string]any{"oneOf": refs, "discriminator": map[string]any{"propertyName": "type", "mapping": mapping}}
+	}
+	step := func(typ, description string, params map[string]any, extra map[string]any) map[string]any {
+		props := map[string]any{"type": map[string]any{"const": typ, "description": description}, "parameters": params}
+		for k, v := range extra {
+			props[k] = v
+		}
+		required := []string{"type"}
+		if r, ok := params["required"]; ok && len(r.([]string)) > 0 {
+			required = append(required, "parameters")
+		}
+		return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false}
+	}
+
+	conditions := map[string]map[string]any{}
+	for _, t := range condition.Types() {
+		d, _ := condition.Lookup(t)
+		conditions[t] = step(t, d.Meaning, spec.ObjectSchema(d.Params), nil)
+	}
+	out["Condition"] = oneOf("Condition", conditions)
+	actions := map[string]map[string]any{}
+	label := map[string]any{"label": map[string]any{"type": []any{"string", "null"}, "maxLength": workflow.MaxLabelLength, "description": "What the step does, e.g. \"Assign to Billing Team\"."}}
+	for _, t := range action.Types() {
+		d, _ := action.Lookup(t)
+		actions[t] = step(t, d.Description, spec.ObjectSchema(append(slices.Clone(action.CommonParams), d.Params...)), label)
+	}
+	out["Action"] = oneOf("Action", actions)
+
+	// trigger_parameters depend on the sibling trigger_type: one if/then
+	// per trigger type.
+	var byTrigger []any
+	for _, t := range workflow.Triggers() {
+		name := "TriggerParameters_" + t.Type
+		out[name] = spec.ObjectSchema(t.Params)
+		byTrigger = append(byTrigger, map[string]any{
+			"if":   map[string]any{"required": []string{"trigger_type"}, "properties": map[string]any{"trigger_type": map[string]any{"const": t.Type}}},
+			"then": map[string]any{"properties": map[string]any{"trigger_parameters": map[string]any{"anyOf": []any{ref(name), map[string]any{"type": "null"}}}}},
+		})
+	}
+	steps := func(name string) map[string]any {
+		return map[string]any{"type": []any{"array", "null"}, "items": ref(name)}
+	}
+	matchType := map[string]any{"enum": []any{workflow.MatchAll, workflow.MatchAny, nil}, "default": workflow.MatchAll}
+	out["Path"] = map[string]any{"type": "object", "required": []string{"name", "actions"}, "properties": map[string]any{
+		"name":                 map[string]any{"type": "string", "maxLength": workflow.MaxNameLength},
+		"condition_match_type": matchType,
+		"conditions":           steps("Condition"),
+		"actions":              steps("Action"),
+	}}
+	out["WorkflowInput"] = map[string]any{"type": "object", "required": []string{"name", "trigger_type"}, "allOf": byTrigger, "properties": map[string]any{
+		"name":                 map[string]any{"type": "string", "maxLength": workflow.MaxNameLength},
+		"description":          map[string]any{"type": []any{"string", "null"}, "maxLength": workflow.MaxDescriptionLength},
+		"trigger_type":         map[string]any{"enum": workflow.TriggerTypes},
+		"trigger_parameters":   map[string]any{"type": []any{"object", "null"}, "description": "The trigger type's parameters (TriggerParameters_<trigger_type>)."},
+		"condition_match_type": matchType,
+		"is_enabled":           map[string]any{"type": []any{"boolean", "null"}, "default": true},
+		"position":             map[string]any{"type": []any{"integer", "null"}, "minimum": 0, "description": "Run order among workflows of one trigger: position, then creation time."},
+		"conditions":           steps("Condition"),
+		"actions":              steps("Action"),
+		"paths":                map[string]any{"type": []any{"array", "null"}, "items": ref("Path"), "maxItems": workflow.MaxPaths},
+	}}
+	return out
 }
 
 var (

@@ -32,6 +32,21 @@ func (p Param) Schema() map[string]any {
 	case TextOrList:
 		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
 	}
+	if !p.Required {
+		// null stands for an omitted parameter.
+		if oneOf, ok := s["oneOf"].([]any); ok {
+			s["oneOf"] = append(oneOf, map[string]any{"type": "null"})
+		} else {
+			s["type"] = []any{s["type"], "null"}
+		}
+		if enum, ok := s["enum"].([]string); ok {
+			values := make([]any, 0, len(enum)+1)
+			for _, v := range enum {
+				values = append(values, v)
+			}
+			s["enum"] = append(values, nil)
+		}
+	}
 	if p.Min != nil {
 		s["minimum"] = *p.Min
 	}

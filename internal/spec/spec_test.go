@@ -85,7 +85,7 @@ func TestObjectSchema(t *testing.T) {
 	if st := props["status"].(map[string]any); !reflect.DeepEqual(st["enum"], []string{"open"}) {
 		t.Errorf("status schema: %v", st)
 	}
-	if to := props["timeout"].(map[string]any); to["type"] != "integer" || to["default"] != 30000 {
+	if to := props["timeout"].(map[string]any); !reflect.DeepEqual(to["type"], []any{"integer", "null"}) || to["default"] != 30000 {
 		t.Errorf("timeout schema: %v", to)
 	}
 }
