@@ -73,7 +73,15 @@ type AIProviders interface {
 // transactions of their own: external actions run outside the step's.
 type Helpdesk interface {
 	Workspace(ctx context.Context, workspaceID int64) (helpdesk.Workspace, error)
-	Messages(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Message, error)
+	// EmailThread returns, oldest first and without their bodies, the
+	// messages of the ticket that an emailed reply threads with (those
+	// with a Message-ID, notes excepted): the first, the latest inbound
+	// one and the latest n.
+	EmailThread(ctx context.Context, workspaceID int64, ticketID string, n int) ([]helpdesk.Message, error)
+	// SentEmail finds the ticket's outbound message recorded with the
+	// Message-ID id (without angle brackets); found is false when there is
+	// none.
+	SentEmail(ctx context.Context, workspaceID int64, ticketID, id string) (m helpdesk.Message, found bool, err error)
 	Contact(ctx context.Context, workspaceID int64, id string) (helpdesk.Contact, error)
 	Channel(ctx context.Context, workspaceID int64, id string) (helpdesk.Channel, error)
 	// RecordMessage stores a message the action sent (a reply) with the

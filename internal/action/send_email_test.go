@@ -109,7 +109,9 @@ func (h *emailHelpdesk) Workspace(_ context.Context, ws int64) (helpdesk.Workspa
 	return helpdesk.Workspace{ID: ws, Name: "Acme", Signature: h.signature}, nil
 }
 
-func (h *emailHelpdesk) Messages(_ context.Context, _ int64, ticketID string) ([]helpdesk.Message, error) {
+// EmailThread returns every message of the ticket: the bound is the
+// storage's (its tests check it), threading skips what is not part of it.
+func (h *emailHelpdesk) EmailThread(_ context.Context, _ int64, ticketID string, _ int) ([]helpdesk.Message, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []helpdesk.Message
@@ -119,6 +121,17 @@ func (h *emailHelpdesk) Messages(_ context.Context, _ int64, ticketID string) ([
 		}
 	}
 	return out, nil
+}
+
+func (h *emailHelpdesk) SentEmail(_ context.Context, _ int64, ticketID, id string) (helpdesk.Message, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.messages {
+		if m.TicketID == ticketID && m.Direction == helpdesk.DirectionOutbound && (m.EmailMessageID == id || m.EmailMessageID == "<"+id+">") {
+			return m, true, nil
+		}
+	}
+	return helpdesk.Message{}, false, nil
 }
 
 func (h *emailHelpdesk) Contact(_ context.Context, _ int64, id string) (helpdesk.Contact, error) {
