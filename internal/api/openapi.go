@@ -52,7 +52,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 		} else {
 			op["security"] = []any{}
 		}
-		if rt.method == "GET" && !strings.Contains(rt.pattern, "{") && rt.pattern != "/api/openapi.json" && rt.pattern != "/api/me" && rt.pattern != "/api/business-hours" {
+		if rt.paged || rt.method == "GET" && !strings.Contains(rt.pattern, "{") && rt.pattern != "/api/openapi.json" && rt.pattern != "/api/me" && rt.pattern != "/api/business-hours" {
 			params = append(params,
 				map[string]any{"name": "page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1}},
 				map[string]any{"name": "per_page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxPerPage}})

@@ -19,12 +19,25 @@ const (
 	maxBodyLength    = 256 << 10
 )
 
+// viewMessages is how many of its latest messages the single-ticket view
+// shows; GET /api/tickets/{ticket}/messages pages through all.
+const viewMessages = 50
+
 // ticketView is a ticket as the API shows it: with its contact and, on the
-// single-ticket view, its messages and notes.
+// single-ticket view, its latest messages.
 type ticketView struct {
 	helpdesk.Ticket
-	Contact  *helpdesk.Contact  `json:"contact"`
-	Messages []helpdesk.Message `json:"messages,omitempty"`
+	Contact *helpdesk.Contact `json:"contact"`
+	*conversationView
+}
+
+// conversationView is the end of a ticket's conversation: its latest
+// messages and notes (at most viewMessages, oldest first), how many it has
+// in all, and the list that pages through them.
+type conversationView struct {
+	Messages      []helpdesk.Message `json:"messages"`
+	MessagesTotal int                `json:"messages_total"`
+	MessagesURL   string             `json:"messages_url"`
 }
 
 func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, withMessages bool) (ticketView, error) {
@@ -39,11 +52,11 @@ func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, wi
 		}
 	}
 	if withMessages {
-		msgs, err := s.db.ListMessages(ctx, ws, t.ID)
+		msgs, total, err := s.db.LatestMessages(ctx, ws, t.ID, viewMessages)
 		if err != nil {
 			return v, err
 		}
-		v.Messages = msgs
+		v.conversationView = &conversationView{Messages: msgs, MessagesTotal: total, MessagesURL: "/api/tickets/" + t.ID + "/messages"}
 	}
 	return v, nil
 }
@@ -281,21 +294,6 @@ func (s *Server) readAssignee(ctx context.Context, ws int64, obj *validate.Objec
 	}
 	ao.RejectUnknown("user_id", "team_id")
 	return a, err
-}
-
-func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id); err != nil {
-		return err
-	}
-	msgs, err := s.db.ListMessages(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, msgs)
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p principal) error {

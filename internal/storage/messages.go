@@ -89,10 +89,20 @@ const (
 	newestFirst    = ` ORDER BY created_at DESC, id DESC`
 )
 
-// ListMessages lists a ticket's messages (and notes), oldest first.
-func (db *DB) ListMessages(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Message, error) {
-	return queryAll(ctx, db.b.reader(), scanMessage,
-		`SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND ticket_id = ? ORDER BY id`, workspaceID, ticketID)
+// ListMessages lists one page of a ticket's messages (and notes), oldest
+// first, and how many it has in all.
+func (db *DB) ListMessages(ctx context.Context, workspaceID int64, ticketID string, page Page) ([]helpdesk.Message, int, error) {
+	return list(ctx, db, page, scanMessage, `SELECT COUNT(*)`+ticketMessages,
+		`SELECT `+messageColumns+ticketMessages+oldestFirst+` LIMIT ? OFFSET ?`, workspaceID, ticketID)
+}
+
+// LatestMessages returns a ticket's latest n messages, oldest first, and
+// how many it has in all.
+func (db *DB) LatestMessages(ctx context.Context, workspaceID int64, ticketID string, n int) ([]helpdesk.Message, int, error) {
+	msgs, total, err := list(ctx, db, Page{Number: 1, Size: n}, scanMessage, `SELECT COUNT(*)`+ticketMessages,
+		`SELECT `+messageColumns+ticketMessages+newestFirst+` LIMIT ? OFFSET ?`, workspaceID, ticketID)
+	slices.Reverse(msgs)
+	return msgs, total, err
 }
 
 // EmailThread returns, oldest first and without their bodies, the messages

@@ -85,7 +85,7 @@ func TestMessagesTouchTheirTicketOncePerTransaction(t *testing.T) {
 		if got := updatedAt(); !got.Equal(t3) {
 			t.Errorf("updated_at %v after a rolled-back touch, want %v", got, t3)
 		}
-		msgs, err := db.ListMessages(ctx, wsID, tk.ID)
+		msgs, _, err := db.ListMessages(ctx, wsID, tk.ID, storage.Page{Number: 1, Size: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,6 +103,62 @@ func TestMessagesTouchTheirTicketOncePerTransaction(t *testing.T) {
 		})
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("message on a missing ticket: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// A conversation reads oldest first, by creation time and then by id: a
+// page and the latest messages keep that order, the same on both back ends.
+func TestConversationOrderAndBounds(t *testing.T) {
+	withTicket(t, "m0", func(t *testing.T, db *storage.DB, wsID int64, tk helpdesk.Ticket, now *time.Time) {
+		ctx := context.Background()
+		start := *now
+		add := func(direction, body string) {
+			t.Helper()
+			if _, err := db.AddMessage(ctx, wsID, helpdesk.Message{TicketID: tk.ID, Direction: direction, Body: body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bodies := func(msgs []helpdesk.Message) string {
+			var out []string
+			for _, m := range msgs {
+				out = append(out, m.Body)
+			}
+			return fmt.Sprint(out)
+		}
+		// m1…m3 share m0's time: the id decides. m4 is stamped an hour
+		// later, m5 (a clock set back) an hour earlier than all.
+		add(helpdesk.DirectionInbound, "m1")
+		add(helpdesk.DirectionNote, "m2")
+		add(helpdesk.DirectionOutbound, "m3")
+		*now = start.Add(time.Hour)
+		add(helpdesk.DirectionInbound, "m4")
+		*now = start.Add(-time.Hour)
+		add(helpdesk.DirectionNote, "m5")
+
+		for _, c := range []struct {
+			page storage.Page
+			want string
+		}{
+			{storage.Page{Number: 1, Size: 4}, "[m5 m0 m1 m2]"},
+			{storage.Page{Number: 2, Size: 4}, "[m3 m4]"},
+			{storage.Page{Number: 3, Size: 4}, "[]"},
+			{storage.Page{Number: 1, Size: 50}, "[m5 m0 m1 m2 m3 m4]"},
+		} {
+			msgs, total, err := db.ListMessages(ctx, wsID, tk.ID, c.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bodies(msgs); got != c.want || total != 6 {
+				t.Errorf("page %v: %s of %d, want %s of 6", c.page, got, total, c.want)
+			}
+		}
+		latest, total, err := db.LatestMessages(ctx, wsID, tk.ID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bodies(latest); got != "[m2 m3 m4]" || total != 6 {
+			t.Errorf("latest 3: %s of %d, want [m2 m3 m4] of 6", got, total)
 		}
 	})
 }
