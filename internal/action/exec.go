@@ -59,6 +59,10 @@ type Services struct {
 	Helpdesk Helpdesk
 	// AI chooses the language model of a workspace.
 	AI AIProviders
+	// MaxMessageBytes is the largest body of a message an action adds to a
+	// ticket (a note, a sent reply); zero means
+	// helpdesk.DefaultMaxMessageBytes.
+	MaxMessageBytes int
 }
 
 // AIProviders resolves the language model for a step: the step's "ai"
@@ -172,6 +176,19 @@ func (x *Exec) RenderAs(ctx context.Context, key, src string, esc template.Escap
 		x.record("missing_variables", append(all, missing...))
 	}
 	return out, nil
+}
+
+// checkMessage fails the step when body, which parameter key made, is too
+// long for one message of the ticket.
+func (x *Exec) checkMessage(key, body string) error {
+	limit := helpdesk.DefaultMaxMessageBytes
+	if x.Services != nil && x.Services.MaxMessageBytes > 0 {
+		limit = x.Services.MaxMessageBytes
+	}
+	if err := helpdesk.CheckMessageBody(body, limit); err != nil {
+		return Failf("%s: the message %v", key, err)
+	}
+	return nil
 }
 
 func (x *Exec) record(key string, v any) {

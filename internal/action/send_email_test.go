@@ -516,6 +516,12 @@ func TestSendReplyFailures(t *testing.T) {
 		_, _, err := f.run(t, "send_reply", map[string]any{"content": "x", "connectorId": id})
 		emailStepError(t, err, "not smtp")
 	})
+	t.Run("longer than a message", func(t *testing.T) {
+		x := f.exec(map[string]any{"content": strings.Repeat("x", 200), "includeSignature": true, "connectorId": f.connID})
+		x.Services.MaxMessageBytes = 220 // the content fits, with the signature it does not
+		_, err := sendReply.Run(context.Background(), x)
+		emailStepError(t, err, "content: the message is 241 bytes, more than the limit of 220 bytes for one message")
+	})
 	if n := len(f.srv.Deliveries(t)); n != 0 || len(f.hd.recorded) != 0 {
 		t.Errorf("%d deliveries, %d recorded after failures", n, len(f.hd.recorded))
 	}

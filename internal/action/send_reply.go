@@ -58,6 +58,9 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 			body += "\n\n-- \n" + ws.Signature
 		}
 	}
+	if err := x.checkMessage("content", body); err != nil {
+		return nil, err
+	}
 	subject := smtpmail.SanitizeHeaderText(replySubject(x.Ticket.Subject))
 	x.record("subject", subject)
 

@@ -189,6 +189,57 @@ func TestMessagesPages(t *testing.T) {
 	})
 }
 
+// A message body is at most 256 KiB by default, configurably: the API
+// answers 422 naming the body and stating the limit, and a workflow's note
+// beyond it fails its step.
+func TestMessageBodyLimit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		const limit = 256 << 10
+		tk := e.newTicket("Big", strings.Repeat("b", limit), "ann@example.com", nil)
+		e.must(201, e.asAdmin("POST", "/api/tickets/"+tk+"/messages", map[string]any{"direction": "note", "body": strings.Repeat("n", limit)}))
+		tooLong := func(path string, body map[string]any, want string) {
+			t.Helper()
+			r := e.must(422, e.asAdmin("POST", path, body))
+			if errs := fmt.Sprint(r.fieldErrors()["body"]); !strings.Contains(errs, want) {
+				t.Errorf("POST %s: body errors %s, want them to say %q", path, errs, want)
+			}
+		}
+		over := strings.Repeat("o", limit+1)
+		tooLong("/api/tickets", map[string]any{"subject": "s", "body": over, "contact": map[string]any{"email": "bo@example.com"}},
+			"is 262145 bytes, more than the limit of 262144 bytes (256 KiB) for one message")
+		tooLong("/api/tickets/"+tk+"/messages", map[string]any{"direction": "inbound", "body": over}, "limit of 262144 bytes (256 KiB)")
+
+		e.config.MaxMessageBytes = 1000
+		e.restart(func() {})
+		tooLong("/api/tickets/"+tk+"/messages", map[string]any{"direction": "outbound", "body": strings.Repeat("o", 1001)}, "is 1001 bytes, more than the limit of 1000 bytes for one message")
+		e.must(201, e.asAdmin("POST", "/api/tickets/"+tk+"/messages", map[string]any{"direction": "outbound", "body": strings.Repeat("o", 1000)}))
+		doc := e.must(200, e.call("GET", "/api/openapi.json", "", 0, nil))
+		create := doc.Body["paths"].(map[string]any)["/api/tickets/{ticket}/messages"].(map[string]any)["post"].(map[string]any)
+		if summary, _ := create["summary"].(string); !strings.HasSuffix(summary, "; body at most 1000 bytes") {
+			t.Errorf("the OpenAPI summary of adding a message: %q, want it to state the limit", summary)
+		}
+
+		// The note would quote the 600-byte message twice: 1201 bytes.
+		wf := e.create("/api/workflows", workflowBody("Quote", "on_inbound_message", nil,
+			act("add_internal_note", map[string]any{"content": "{{message.body}} {{message.body}}"})))
+		e.must(201, e.asAdmin("POST", "/api/tickets/"+tk+"/messages", map[string]any{"direction": "inbound", "body": strings.Repeat("q", 600)}))
+		e.settle(tk)
+		runs := e.runsOf(tk, wf)
+		if len(runs) != 1 {
+			t.Fatalf("%d runs of the quoting workflow, want 1", len(runs))
+		}
+		step := runs[0]["steps"].([]any)[0].(map[string]any)
+		if msg, _ := step["error"].(string); step["status"] != "failed" || !strings.Contains(msg, "content: the message is 1201 bytes, more than the limit of 1000 bytes") {
+			t.Errorf("the note's step: %s %q", step["status"], msg)
+		}
+		for _, m := range e.ticket(tk)["messages"].([]any) {
+			if m.(map[string]any)["workflow_run_id"] != nil {
+				t.Errorf("a workflow added a message over the limit: %.80v", m)
+			}
+		}
+	})
+}
+
 // The engine sees the message that triggered an event, however long the
 // conversation before it.
 func TestEngineSeesTheTriggeringMessageOfALongTicket(t *testing.T) {

@@ -11,14 +11,16 @@ import (
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
-var (
-	openAPIOnce sync.Once
-	openAPIDoc  map[string]any
-)
+// openAPIDoc is the server's OpenAPI description, built once: it states
+// the server's configured limits.
+type openAPIDoc struct {
+	once sync.Once
+	doc  map[string]any
+}
 
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ principal) error {
-	openAPIOnce.Do(func() { openAPIDoc = s.buildOpenAPI() })
-	writeJSON(w, http.StatusOK, openAPIDoc)
+	s.openAPIDoc.once.Do(func() { s.openAPIDoc.doc = s.buildOpenAPI() })
+	writeJSON(w, http.StatusOK, s.openAPIDoc.doc)
 	return nil
 }
 

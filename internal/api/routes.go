@@ -31,6 +31,7 @@ type route struct {
 func (s *Server) registerRoutes() {
 	tags := named{s: s, kind: storage.Tags, param: "tag"}
 	teams := named{s: s, kind: storage.Teams, param: "team"}
+	bodyLimit := "; body at most " + helpdesk.SizeText(s.maxMessageBytes)
 	latest := strconv.Itoa(viewMessages)
 	s.routes = []route{
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
@@ -90,7 +91,7 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
 
 		{method: "GET", pattern: "/api/tickets", tag: "tickets", summary: "List tickets, newest first", handle: listing(s.db.ListTickets)},
-		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message", handle: s.createTicket},
+		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message" + bodyLimit, handle: s.createTicket},
 		{method: "GET", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Show a ticket with its contact and its latest " + latest + " messages",
 			description: "`messages` has the ticket's latest " + latest + " messages and notes, oldest first; `messages_total` counts them all and `messages_url` is the list that pages through them. Creating a ticket answers the same view.",
 			handle:      s.showTicket},
@@ -98,7 +99,7 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "List a ticket's messages and notes, oldest first",
 			description: "Oldest first: by `created_at`, then by `id` for messages of the same microsecond.",
 			handle:      listingOf("ticket", s.ticketExists, s.db.ListMessages), paged: true},
-		{method: "POST", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "Add an inbound message, an outbound reply or an internal note", handle: s.createMessage},
+		{method: "POST", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "Add an inbound message, an outbound reply or an internal note" + bodyLimit, handle: s.createMessage},
 		{method: "POST", pattern: "/api/tickets/{ticket}/tags", tag: "tickets", summary: "Add tags to a ticket", handle: s.addTicketTags},
 		{method: "DELETE", pattern: "/api/tickets/{ticket}/tags/{tag}", tag: "tickets", summary: "Remove a tag from a ticket", handle: s.removeTicketTag},
 		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},

@@ -13,11 +13,8 @@ import (
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
-// Limits of ticket text.
-const (
-	maxSubjectLength = 998 // RFC 5322's line limit, so subjects fit a mail header
-	maxBodyLength    = 256 << 10
-)
+// maxSubjectLength is RFC 5322's line limit, so subjects fit a mail header.
+const maxSubjectLength = 998
 
 // viewMessages is how many of its latest messages the single-ticket view
 // shows; GET /api/tickets/{ticket}/messages pages through all.
@@ -85,6 +82,15 @@ func text(obj *validate.Object, key string, required bool, limit int) string {
 	return s
 }
 
+// messageBody reads the body of a new message: at most s.maxMessageBytes.
+func (s *Server) messageBody(obj *validate.Object) string {
+	body, ok := obj.String("body", true)
+	if err := helpdesk.CheckMessageBody(body, s.maxMessageBytes); ok && err != nil {
+		obj.Errs.Add(obj.FieldPath("body"), "%v", err)
+	}
+	return body
+}
+
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principal) error {
 	ctx := r.Context()
 	body, err := readJSON(w, r)
@@ -95,7 +101,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principa
 	obj := validate.NewObject(&errs, "", body)
 	in := storage.NewTicket{Status: helpdesk.StatusOpen, Priority: helpdesk.PriorityMedium}
 	in.Subject = strings.TrimSpace(text(obj, "subject", true, maxSubjectLength))
-	in.Body = text(obj, "body", true, maxBodyLength)
+	in.Body = s.messageBody(obj)
 	if st, ok := obj.String("status", false); ok && obj.OneOf("status", st, helpdesk.Statuses...) {
 		in.Status = st
 	}
@@ -314,7 +320,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p princip
 	if d, ok := obj.String("direction", true); ok && obj.OneOf("direction", d, helpdesk.DirectionInbound, helpdesk.DirectionOutbound, helpdesk.DirectionNote) {
 		m.Direction = d
 	}
-	m.Body = text(obj, "body", true, maxBodyLength)
+	m.Body = s.messageBody(obj)
 	m.SenderName = strings.TrimSpace(text(obj, "sender_name", false, maxNameLength))
 	if obj.Has("sender_email") {
 		m.SenderEmail, _ = email(obj, "sender_email", false)
