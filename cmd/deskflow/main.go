@@ -25,20 +25,22 @@ import (
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
+	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/outbound"
 )
 
 const usage = `usage:
   deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION] [--rate-limit N]
-                 [--chain-runs N] [--chain-steps N] [--queue-limit N]
+                 [--chain-runs N] [--chain-steps N] [--queue-limit N] [--max-message-bytes N]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
   deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
 
-DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW and
-DESKFLOW_RESCUE_AFTER stand in for the flags.
+DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW,
+DESKFLOW_RESCUE_AFTER, DESKFLOW_CHAIN_RUNS, DESKFLOW_CHAIN_STEPS,
+DESKFLOW_QUEUE_LIMIT and DESKFLOW_MAX_MESSAGE_BYTES stand in for the flags.
 `
 
 func main() {
@@ -150,11 +152,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chainRuns := fs.Int("chain-runs", engine.DefaultChainRuns, "runs that one event and the events its runs cause may start in all")
 	chainSteps := fs.Int("chain-steps", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
 	queueLimit := fs.Int("queue-limit", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
-	if err := fromEnv(fs, map[string]string{"chain-runs": "DESKFLOW_CHAIN_RUNS", "chain-steps": "DESKFLOW_CHAIN_STEPS", "queue-limit": "DESKFLOW_QUEUE_LIMIT"}); err != nil {
+	maxMessage := fs.Int("max-message-bytes", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
+	if err := fromEnv(fs, map[string]string{"chain-runs": "DESKFLOW_CHAIN_RUNS", "chain-steps": "DESKFLOW_CHAIN_STEPS", "queue-limit": "DESKFLOW_QUEUE_LIMIT",
+		"max-message-bytes": "DESKFLOW_MAX_MESSAGE_BYTES"}); err != nil {
 		return err
 	}
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *maxMessage < 1 {
+		return usageError{fmt.Sprintf("--max-message-bytes must be at least 1, not %d", *maxMessage)}
 	}
 	allowList, err := outbound.ParseAllowList(*allow)
 	if err != nil {
@@ -181,7 +188,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
-		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}})
+		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage})
 	if err != nil {
 		return err
 	}

@@ -100,17 +100,8 @@ func TestServe(t *testing.T) {
 			body := `{"name": "Auto-close spam", "trigger_type": "on_new_ticket", "condition_match_type": "any",
 			  "conditions": [{ "type": "subject_contains", "parameters": { "value": "unsubscribe" } }],
 			  "actions": [{ "type": "set_status", "parameters": { "status": "spam" } }]}`
-			req, _ := http.NewRequest("POST", "http://"+s.addr+"/api/workflows", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("X-Workspace-Id", "1")
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != 201 {
-				t.Fatalf("seed example: %d", res.StatusCode)
+			if code, answer := s.post(t, token, "/api/workflows", body); code != 201 {
+				t.Fatalf("seed example: %d %s", code, answer)
 			}
 			if code, _ := s.stop(); code != 0 {
 				t.Fatalf("serve exited %d after SIGTERM", code)
@@ -119,6 +110,44 @@ func TestServe(t *testing.T) {
 			again := startServe(t, url)
 			if code, out := again.stop(); code != 0 || out != "" {
 				t.Errorf("second start: exit %d, stdout %q", code, out)
+			}
+		})
+	}
+}
+
+// TestServeMaxMessageBytes: --max-message-bytes, or
+// DESKFLOW_MAX_MESSAGE_BYTES, is the API's limit of a message body, and a
+// limit that is not a positive number stops serve with a usage error. The
+// wiring is the same on both back ends: SQLite only.
+func TestServeMaxMessageBytes(t *testing.T) {
+	for _, bad := range [][]string{{"--max-message-bytes", "0"}, {"--max-message-bytes", "lots"}} {
+		if _, stderr, code := run(t, nil, append([]string{"serve"}, bad...)...); code != 2 || !strings.Contains(stderr, "max-message-bytes") {
+			t.Errorf("serve %v: exit %d, %s", bad, code, stderr)
+		}
+	}
+	if _, stderr, code := run(t, []string{"DESKFLOW_MAX_MESSAGE_BYTES=lots"}, "serve"); code != 2 || !strings.Contains(stderr, "DESKFLOW_MAX_MESSAGE_BYTES") {
+		t.Errorf("DESKFLOW_MAX_MESSAGE_BYTES=lots: exit %d, %s", code, stderr)
+	}
+
+	for name, limit := range map[string][]string{"flag": {"--max-message-bytes", "100"}, "environment": nil} {
+		t.Run(name, func(t *testing.T) {
+			if limit == nil {
+				t.Setenv("DESKFLOW_MAX_MESSAGE_BYTES", "100")
+			}
+			s := startServe(t, storagetest.SQLiteURL(t), limit...)
+			token := s.waitToken(t)
+			post := func(body string) (int, string) {
+				t.Helper()
+				return s.post(t, token, "/api/tickets", `{"subject": "Hi", "body": "`+body+`", "contact": {"email": "ann@example.com"}}`)
+			}
+			if code, answer := post(strings.Repeat("x", 101)); code != 422 || !strings.Contains(answer, "limit of 100 bytes") {
+				t.Errorf("a body of 101 bytes: %d %s", code, answer)
+			}
+			if code, answer := post(strings.Repeat("x", 100)); code != 201 {
+				t.Errorf("a body of 100 bytes: %d %s", code, answer)
+			}
+			if code, _ := s.stop(); code != 0 {
+				t.Fatalf("serve exited %d after SIGTERM", code)
 			}
 		})
 	}
@@ -168,6 +197,29 @@ func startServe(t *testing.T, url string, extra ...string) *served {
 	go func() { _, _ = io.Copy(io.Discard, stderr) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return s
+}
+
+// post sends a JSON body to the API as token in workspace 1 and returns
+// the status and the answer.
+func (s *served) post(t *testing.T, token, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", "http://"+s.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Workspace-Id", "1")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(answer)
 }
 
 // waitToken reads stdout until the token line.

@@ -59,6 +59,10 @@ type Services struct {
 	Helpdesk Helpdesk
 	// AI chooses the language model of a workspace.
 	AI AIProviders
+	// MaxMessageBytes is the largest body of a message an action adds to a
+	// ticket (a note, a sent reply); zero means
+	// helpdesk.DefaultMaxMessageBytes.
+	MaxMessageBytes int
 }
 
 // AIProviders resolves the language model for a step: the step's "ai"
@@ -73,7 +77,15 @@ type AIProviders interface {
 // transactions of their own: external actions run outside the step's.
 type Helpdesk interface {
 	Workspace(ctx context.Context, workspaceID int64) (helpdesk.Workspace, error)
-	Messages(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Message, error)
+	// EmailThread returns, oldest first and without their bodies, the
+	// messages of the ticket that an emailed reply threads with (those
+	// with a Message-ID, notes excepted): the first, the latest inbound
+	// one and the latest n.
+	EmailThread(ctx context.Context, workspaceID int64, ticketID string, n int) ([]helpdesk.Message, error)
+	// SentEmail finds the ticket's outbound message recorded with the
+	// Message-ID id (without angle brackets); found is false when there is
+	// none.
+	SentEmail(ctx context.Context, workspaceID int64, ticketID, id string) (m helpdesk.Message, found bool, err error)
 	Contact(ctx context.Context, workspaceID int64, id string) (helpdesk.Contact, error)
 	Channel(ctx context.Context, workspaceID int64, id string) (helpdesk.Channel, error)
 	// RecordMessage stores a message the action sent (a reply) with the
@@ -164,6 +176,19 @@ func (x *Exec) RenderAs(ctx context.Context, key, src string, esc template.Escap
 		x.record("missing_variables", append(all, missing...))
 	}
 	return out, nil
+}
+
+// checkMessage fails the step when body, which parameter key made, is too
+// long for one message of the ticket.
+func (x *Exec) checkMessage(key, body string) error {
+	limit := helpdesk.DefaultMaxMessageBytes
+	if x.Services != nil && x.Services.MaxMessageBytes > 0 {
+		limit = x.Services.MaxMessageBytes
+	}
+	if err := helpdesk.CheckMessageBody(body, limit); err != nil {
+		return Failf("%s: the message %v", key, err)
+	}
+	return nil
 }
 
 func (x *Exec) record(key string, v any) {

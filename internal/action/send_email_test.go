@@ -109,7 +109,9 @@ func (h *emailHelpdesk) Workspace(_ context.Context, ws int64) (helpdesk.Workspa
 	return helpdesk.Workspace{ID: ws, Name: "Acme", Signature: h.signature}, nil
 }
 
-func (h *emailHelpdesk) Messages(_ context.Context, _ int64, ticketID string) ([]helpdesk.Message, error) {
+// EmailThread returns every message of the ticket: the bound is the
+// storage's (its tests check it), threading skips what is not part of it.
+func (h *emailHelpdesk) EmailThread(_ context.Context, _ int64, ticketID string, _ int) ([]helpdesk.Message, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []helpdesk.Message
@@ -119,6 +121,17 @@ func (h *emailHelpdesk) Messages(_ context.Context, _ int64, ticketID string) ([
 		}
 	}
 	return out, nil
+}
+
+func (h *emailHelpdesk) SentEmail(_ context.Context, _ int64, ticketID, id string) (helpdesk.Message, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.messages {
+		if m.TicketID == ticketID && m.Direction == helpdesk.DirectionOutbound && (m.EmailMessageID == id || m.EmailMessageID == "<"+id+">") {
+			return m, true, nil
+		}
+	}
+	return helpdesk.Message{}, false, nil
 }
 
 func (h *emailHelpdesk) Contact(_ context.Context, _ int64, id string) (helpdesk.Contact, error) {
@@ -502,6 +515,12 @@ func TestSendReplyFailures(t *testing.T) {
 		id := f.connectors.add(&connector.Connector{ID: connector.NewID(), Type: ConnectorWebhook})
 		_, _, err := f.run(t, "send_reply", map[string]any{"content": "x", "connectorId": id})
 		emailStepError(t, err, "not smtp")
+	})
+	t.Run("longer than a message", func(t *testing.T) {
+		x := f.exec(map[string]any{"content": strings.Repeat("x", 200), "includeSignature": true, "connectorId": f.connID})
+		x.Services.MaxMessageBytes = 220 // the content fits, with the signature it does not
+		_, err := sendReply.Run(context.Background(), x)
+		emailStepError(t, err, "content: the message is 241 bytes, more than the limit of 220 bytes for one message")
 	})
 	if n := len(f.srv.Deliveries(t)); n != 0 || len(f.hd.recorded) != 0 {
 		t.Errorf("%d deliveries, %d recorded after failures", n, len(f.hd.recorded))

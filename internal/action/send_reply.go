@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
-	"sort"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
@@ -66,6 +65,9 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 			body += "\n\n-- \n" + ws.Signature
 		}
 	}
+	if err := x.checkMessage("content", body); err != nil {
+		return nil, err
+	}
 	subject := smtpmail.SanitizeHeaderText(replySubject(x.Ticket.Subject))
 	x.record("subject", subject)
 
@@ -73,23 +75,25 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	messages, err := hd.Messages(ctx, x.WorkspaceID, x.Ticket.ID)
-	if err != nil {
-		return nil, fmt.Errorf("load the conversation: %w", err)
-	}
 	messageID := smtpmail.MessageID(x.IdempotencyKey)
 	emailID := "<" + messageID + ">"
 	output := func(stored string) map[string]any {
 		return map[string]any{"message_id": stored, "email_message_id": emailID, "to": []string{to.Address}}
 	}
 	// A retry of a step whose reply was sent and recorded sends nothing.
-	for _, m := range messages {
-		if id, ok := smtpmail.NormalizeMessageID(m.EmailMessageID); ok && id == messageID && m.Direction == helpdesk.DirectionOutbound {
-			x.record("already_sent", true)
-			return output(m.ID), nil
-		}
+	sent, found, err := hd.SentEmail(ctx, x.WorkspaceID, x.Ticket.ID, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("look for the reply sent before: %w", err)
 	}
-	inReplyTo, references := threading(messages)
+	if found {
+		x.record("already_sent", true)
+		return output(sent.ID), nil
+	}
+	thread, err := hd.EmailThread(ctx, x.WorkspaceID, x.Ticket.ID, smtpmail.MaxReferences)
+	if err != nil {
+		return nil, fmt.Errorf("load the conversation's Message-IDs: %w", err)
+	}
+	inReplyTo, references := threading(thread)
 	msg := &smtpmail.Message{
 		From:          cfg.From(),
 		To:            []mail.Address{to},
@@ -132,12 +136,10 @@ func replySubject(subject string) string {
 }
 
 // threading returns the In-Reply-To (the latest inbound message with a
-// Message-ID) and References (every known Message-ID of the conversation,
-// oldest first) of a reply.
-func threading(messages []helpdesk.Message) (inReplyTo string, references []string) {
-	ordered := append([]helpdesk.Message(nil), messages...)
-	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].CreatedAt.Before(ordered[j].CreatedAt) })
-	for _, m := range ordered {
+// Message-ID) and References (the Message-IDs of the thread, oldest first)
+// of a reply to the thread's messages, given oldest first.
+func threading(thread []helpdesk.Message) (inReplyTo string, references []string) {
+	for _, m := range thread {
 		if m.Direction == helpdesk.DirectionNote {
 			continue
 		}

@@ -85,6 +85,9 @@ func runAddInternalNote(ctx context.Context, x *Exec) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := x.checkMessage("content", content); err != nil {
+		return nil, err
+	}
 	m, err := x.Tickets.AddMessage(ctx, x.WorkspaceID, helpdesk.Message{
 		TicketID: x.Ticket.ID, Direction: helpdesk.DirectionNote, Body: content, WorkflowRunID: &x.RunID,
 	}, x.Cause)

@@ -24,7 +24,7 @@ import (
 // env is a running API on a real database with two workspaces: A (admin and
 // agent tokens) and B (admin token), to test roles and tenant isolation.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	db     *storage.DB
 	srv    *httptest.Server
@@ -50,7 +50,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, url string) *env {
+func newEnv(t testing.TB, url string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := app.OpenDatabase(ctx, url)

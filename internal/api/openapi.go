@@ -15,14 +15,16 @@ import (
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
-var (
-	openAPIOnce sync.Once
-	openAPIDoc  map[string]any
-)
+// openAPIDoc is the server's OpenAPI description, built once: it states
+// the server's configured limits.
+type openAPIDoc struct {
+	once sync.Once
+	doc  map[string]any
+}
 
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ principal) error {
-	openAPIOnce.Do(func() { openAPIDoc = s.buildOpenAPI() })
-	writeJSON(w, http.StatusOK, openAPIDoc)
+	s.openAPIDoc.once.Do(func() { s.openAPIDoc.doc = s.buildOpenAPI() })
+	writeJSON(w, http.StatusOK, s.openAPIDoc.doc)
 	return nil
 }
 
@@ -56,7 +58,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 		} else {
 			op["security"] = []any{}
 		}
-		if rt.method == "GET" && !strings.Contains(rt.pattern, "{") && rt.pattern != "/api/openapi.json" && rt.pattern != "/api/me" && rt.pattern != "/api/business-hours" {
+		if rt.paged || rt.method == "GET" && !strings.Contains(rt.pattern, "{") && rt.pattern != "/api/openapi.json" && rt.pattern != "/api/me" && rt.pattern != "/api/business-hours" {
 			params = append(params,
 				map[string]any{"name": "page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1}},
 				map[string]any{"name": "per_page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxPerPage}})

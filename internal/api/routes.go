@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/storage"
@@ -21,11 +22,17 @@ type route struct {
 	description string
 	handle      handlerFunc
 	public      bool
+	// paged: the answer is one page of a list (?page, ?per_page); the
+	// OpenAPI description assumes so of every GET without path parameters
+	// but a few.
+	paged bool
 }
 
 func (s *Server) registerRoutes() {
 	tags := named{s: s, kind: storage.Tags, param: "tag"}
 	teams := named{s: s, kind: storage.Teams, param: "team"}
+	bodyLimit := "; body at most " + helpdesk.SizeText(s.maxMessageBytes)
+	latest := strconv.Itoa(viewMessages)
 	s.routes = []route{
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
 		{method: "GET", pattern: "/api/specs", tag: "meta", summary: "Every trigger, condition and action type with its parameters, the parameters common to every action, connector types, platform actions, template variables and filters", handle: s.specs},
@@ -85,20 +92,24 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/business-hours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", handle: s.updateBusinessHours},
 
 		{method: "GET", pattern: "/api/tickets", tag: "tickets", summary: "List tickets, newest first", handle: listing(s.db.ListTickets)},
-		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message", handle: s.createTicket},
-		{method: "GET", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Show a ticket with its contact and messages", handle: s.showTicket},
+		{method: "POST", pattern: "/api/tickets", tag: "tickets", summary: "Create a ticket with its first customer message" + bodyLimit, handle: s.createTicket},
+		{method: "GET", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Show a ticket with its contact and its latest " + latest + " messages",
+			description: "`messages` has the ticket's latest " + latest + " messages and notes, oldest first; `messages_total` counts them all and `messages_url` is the list that pages through them. Creating a ticket answers the same view.",
+			handle:      s.showTicket},
 		{method: "PUT", pattern: "/api/tickets/{ticket}", tag: "tickets", summary: "Update a ticket's subject, status, priority, assignee or custom fields", handle: s.updateTicket},
-		{method: "GET", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "List a ticket's messages and notes", handle: s.listMessages},
-		{method: "POST", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "Add an inbound message, an outbound reply or an internal note", handle: s.createMessage},
+		{method: "GET", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "List a ticket's messages and notes, oldest first",
+			description: "Oldest first: by `created_at`, then by `id` for messages of the same microsecond.",
+			handle:      listingOf("ticket", s.ticketExists, s.db.ListMessages), paged: true},
+		{method: "POST", pattern: "/api/tickets/{ticket}/messages", tag: "tickets", summary: "Add an inbound message, an outbound reply or an internal note" + bodyLimit, handle: s.createMessage},
 		{method: "POST", pattern: "/api/tickets/{ticket}/tags", tag: "tickets", summary: "Add tags to a ticket", handle: s.addTicketTags},
 		{method: "DELETE", pattern: "/api/tickets/{ticket}/tags/{tag}", tag: "tickets", summary: "Remove a tag from a ticket", handle: s.removeTicketTag},
 		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},
 
-		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns},
+		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns, paged: true},
 		{method: "GET", pattern: "/api/tickets/{ticket}/timers", tag: "runs", summary: "The ticket's pending on_no_reply timers: workflow, period start, due time", handle: s.listTicketTimers},
 		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)",
 			description: "Per event, `results` has the outcome of each workflow evaluated, in run order, with each condition's result when its conditions were evaluated; `ruled_out` has the ids of the workflows that did not match because a text their conditions require (a subject, body or sender value) does not occur in the event: their conditions were not evaluated one by one.",
-			handle:      s.listTicketEvaluations},
+			handle:      listingOf("ticket", s.ticketExists, s.db.ListEvaluations), paged: true},
 		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", handle: s.listManualWorkflows},
 		{method: "GET", pattern: "/api/runs/{run}", tag: "runs", summary: "Show a run: triggering event, condition results, steps", handle: s.showRun},
 		{method: "GET", pattern: "/api/approvals", tag: "approvals", summary: "List approvals (?status=pending|approved|rejected|expired) with the step's rendered parameters", handle: s.listApprovals},
@@ -111,7 +122,7 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/workflows/{workflow}", tag: "workflows", summary: "Show a workflow with nested conditions and actions", handle: showing("workflow", s.db.GetWorkflow)},
 		{method: "PUT", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Update a workflow (admin); omitted fields stay, conditions/actions/paths given are replaced whole", handle: s.updateWorkflow},
 		{method: "DELETE", pattern: "/api/workflows/{workflow}", tag: "workflows", access: adminOnly, summary: "Delete a workflow (admin)", handle: s.deleteWorkflow},
-		{method: "GET", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "List a workflow's runs, newest first", handle: s.listWorkflowRuns},
+		{method: "GET", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "List a workflow's runs, newest first", handle: s.listWorkflowRuns, paged: true},
 		{method: "POST", pattern: "/api/workflows/{workflow}/runs", tag: "runs", summary: "Run a manual workflow on a ticket: {\"ticket_id\"}", handle: s.runWorkflow},
 	}
 	for _, rt := range s.routes {
@@ -179,5 +190,22 @@ func listing[T any](load func(ctx context.Context, ws int64, page storage.Page) 
 			return err
 		}
 		return paged(w, items, page, total)
+	}
+}
+
+// listingOf serves a paged list of what belongs to the workspace's object
+// named by path parameter param (404 when exists finds no such object).
+func listingOf[T any](param string, exists func(ctx context.Context, ws int64, id string) error, load func(ctx context.Context, ws int64, id string, page storage.Page) ([]T, int, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p principal) error {
+		id, err := pathID(r, param)
+		if err != nil {
+			return err
+		}
+		if err := exists(r.Context(), p.WorkspaceID, id); err != nil {
+			return err
+		}
+		return listing(func(ctx context.Context, ws int64, page storage.Page) ([]T, int, error) {
+			return load(ctx, ws, id, page)
+		})(w, r, p)
 	}
 }

@@ -89,25 +89,6 @@ func (s *Server) showRun(w http.ResponseWriter, r *http.Request, p principal) er
 	return ok(w, views[0])
 }
 
-func (s *Server) listTicketEvaluations(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	if err := s.ticketExists(r.Context(), p.WorkspaceID, id); err != nil {
-		return err
-	}
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	evals, total, err := s.db.ListEvaluations(r.Context(), p.WorkspaceID, id, page)
-	if err != nil {
-		return err
-	}
-	return paged(w, evals, page, total)
-}
-
 func (s *Server) listManualWorkflows(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "ticket")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
+	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
@@ -38,6 +39,9 @@ type Config struct {
 	// RateLimit limits each API token; nil means DefaultRateLimit, a zero
 	// Rate no limit.
 	RateLimit *RateLimit
+	// MaxMessageBytes is the largest body of a message created through the
+	// API (422 beyond); zero means helpdesk.DefaultMaxMessageBytes.
+	MaxMessageBytes int
 }
 
 // Server serves the API.
@@ -50,6 +54,9 @@ type Server struct {
 	mux       *http.ServeMux
 	routes    []route
 	limiter   *limiter
+	// maxMessageBytes is the largest body of a new message.
+	maxMessageBytes int
+	openAPIDoc      openAPIDoc
 }
 
 // New builds the API server.
@@ -68,7 +75,11 @@ func New(cfg Config) *Server {
 			Schema:   template.DefaultSchema,
 			CheckURL: cfg.CheckURL,
 		},
-		mux: http.NewServeMux(),
+		mux:             http.NewServeMux(),
+		maxMessageBytes: cfg.MaxMessageBytes,
+	}
+	if s.maxMessageBytes <= 0 {
+		s.maxMessageBytes = helpdesk.DefaultMaxMessageBytes
 	}
 	limit := DefaultRateLimit
 	if cfg.RateLimit != nil {

@@ -13,18 +13,28 @@ import (
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
-// Limits of ticket text.
-const (
-	maxSubjectLength = 998 // RFC 5322's line limit, so subjects fit a mail header
-	maxBodyLength    = 256 << 10
-)
+// maxSubjectLength is RFC 5322's line limit, so subjects fit a mail header.
+const maxSubjectLength = 998
+
+// viewMessages is how many of its latest messages the single-ticket view
+// shows; GET /api/tickets/{ticket}/messages pages through all.
+const viewMessages = 50
 
 // ticketView is a ticket as the API shows it: with its contact and, on the
-// single-ticket view, its messages and notes.
+// single-ticket view, its latest messages.
 type ticketView struct {
 	helpdesk.Ticket
-	Contact  *helpdesk.Contact  `json:"contact"`
-	Messages []helpdesk.Message `json:"messages,omitempty"`
+	Contact *helpdesk.Contact `json:"contact"`
+	*conversationView
+}
+
+// conversationView is the end of a ticket's conversation: its latest
+// messages and notes (at most viewMessages, oldest first), how many it has
+// in all, and the list that pages through them.
+type conversationView struct {
+	Messages      []helpdesk.Message `json:"messages"`
+	MessagesTotal int                `json:"messages_total"`
+	MessagesURL   string             `json:"messages_url"`
 }
 
 func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, withMessages bool) (ticketView, error) {
@@ -39,11 +49,11 @@ func (s *Server) viewTicket(ctx context.Context, ws int64, t helpdesk.Ticket, wi
 		}
 	}
 	if withMessages {
-		msgs, err := s.db.ListMessages(ctx, ws, t.ID)
+		msgs, total, err := s.db.LatestMessages(ctx, ws, t.ID, viewMessages)
 		if err != nil {
 			return v, err
 		}
-		v.Messages = msgs
+		v.conversationView = &conversationView{Messages: msgs, MessagesTotal: total, MessagesURL: "/api/tickets/" + t.ID + "/messages"}
 	}
 	return v, nil
 }
@@ -72,6 +82,15 @@ func text(obj *validate.Object, key string, required bool, limit int) string {
 	return s
 }
 
+// messageBody reads the body of a new message: at most s.maxMessageBytes.
+func (s *Server) messageBody(obj *validate.Object) string {
+	body, ok := obj.String("body", true)
+	if err := helpdesk.CheckMessageBody(body, s.maxMessageBytes); ok && err != nil {
+		obj.Errs.Add(obj.FieldPath("body"), "%v", err)
+	}
+	return body
+}
+
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principal) error {
 	ctx := r.Context()
 	body, err := readJSON(w, r)
@@ -82,7 +101,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principa
 	obj := validate.NewObject(&errs, "", body)
 	in := storage.NewTicket{Status: helpdesk.StatusOpen, Priority: helpdesk.PriorityMedium}
 	in.Subject = strings.TrimSpace(text(obj, "subject", true, maxSubjectLength))
-	in.Body = text(obj, "body", true, maxBodyLength)
+	in.Body = s.messageBody(obj)
 	if st, ok := obj.String("status", false); ok && obj.OneOf("status", st, helpdesk.Statuses...) {
 		in.Status = st
 	}
@@ -283,21 +302,6 @@ func (s *Server) readAssignee(ctx context.Context, ws int64, obj *validate.Objec
 	return a, err
 }
 
-func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.GetTicket(r.Context(), p.WorkspaceID, id); err != nil {
-		return err
-	}
-	msgs, err := s.db.ListMessages(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	return ok(w, msgs)
-}
-
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "ticket")
 	if err != nil {
@@ -316,7 +320,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p princip
 	if d, ok := obj.String("direction", true); ok && obj.OneOf("direction", d, helpdesk.DirectionInbound, helpdesk.DirectionOutbound, helpdesk.DirectionNote) {
 		m.Direction = d
 	}
-	m.Body = text(obj, "body", true, maxBodyLength)
+	m.Body = s.messageBody(obj)
 	m.SenderName = strings.TrimSpace(text(obj, "sender_name", false, maxNameLength))
 	if obj.Has("sender_email") {
 		m.SenderEmail, _ = email(obj, "sender_email", false)

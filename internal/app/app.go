@@ -107,6 +107,9 @@ type Config struct {
 	// Limits bound what one workspace's automation may take (zero values:
 	// the defaults).
 	Limits engine.Limits
+	// MaxMessageBytes is the largest body of one message, created through
+	// the API or by a workflow (0: helpdesk.DefaultMaxMessageBytes).
+	MaxMessageBytes int
 }
 
 // App is one deskflow node: the API handler and the engine over one store.
@@ -136,21 +139,22 @@ func New(cfg Config) (*App, error) {
 		}
 	}
 	eng, err := engine.New(engine.Config{
-		Sealer:      sealer,
-		AI:          cfg.AI,
-		DB:          cfg.DB,
-		Logger:      cfg.Logger,
-		Now:         cfg.Now,
-		HTTP:        outbound.NewClient(outbound.Options{Allow: cfg.OutboundAllow}),
-		CheckURL:    checkURL,
-		RescueAfter: cfg.RescueAfter,
-		ApprovalTTL: cfg.ApprovalTTL,
-		Limits:      cfg.Limits,
+		Sealer:          sealer,
+		AI:              cfg.AI,
+		DB:              cfg.DB,
+		Logger:          cfg.Logger,
+		Now:             cfg.Now,
+		HTTP:            outbound.NewClient(outbound.Options{Allow: cfg.OutboundAllow}),
+		CheckURL:        checkURL,
+		RescueAfter:     cfg.RescueAfter,
+		ApprovalTTL:     cfg.ApprovalTTL,
+		Limits:          cfg.Limits,
+		MaxMessageBytes: cfg.MaxMessageBytes,
 	})
 	if err != nil {
 		return nil, err
 	}
-	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit})
+	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit, MaxMessageBytes: cfg.MaxMessageBytes})
 	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
 }
 

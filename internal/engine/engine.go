@@ -70,6 +70,10 @@ type Config struct {
 	// 1 on SQLite (one writer), several on PostgreSQL.
 	EventProcessors int
 	Limits
+	// MaxMessageBytes is the largest body of a message a workflow adds to
+	// a ticket (a note, a sent reply): a longer one fails its step. Zero
+	// means helpdesk.DefaultMaxMessageBytes.
+	MaxMessageBytes int
 }
 
 // Limits bound what one workspace's automation may take of the service.
@@ -153,7 +157,7 @@ func New(cfg Config) (*Engine, error) {
 		log: cfg.Logger,
 		now: cfg.Now,
 		services: &action.Services{HTTP: cfg.HTTP, CheckURL: cfg.CheckURL,
-			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}, Helpdesk: helpdeskView{db: cfg.DB}},
+			Connectors: &vault{db: cfg.DB, sealer: cfg.Sealer}, Helpdesk: helpdeskView{db: cfg.DB}, MaxMessageBytes: cfg.MaxMessageBytes},
 		cfg:       cfg,
 		timerWake: make(chan struct{}, 1),
 		eventWake: make(chan struct{}, 1),

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/helpdesk"
@@ -17,8 +18,16 @@ func (h helpdeskView) Workspace(ctx context.Context, ws int64) (helpdesk.Workspa
 	return h.db.GetWorkspace(ctx, ws)
 }
 
-func (h helpdeskView) Messages(ctx context.Context, ws int64, ticketID string) ([]helpdesk.Message, error) {
-	return h.db.ListMessages(ctx, ws, ticketID)
+func (h helpdeskView) EmailThread(ctx context.Context, ws int64, ticketID string, n int) ([]helpdesk.Message, error) {
+	return h.db.EmailThread(ctx, ws, ticketID, n)
+}
+
+func (h helpdeskView) SentEmail(ctx context.Context, ws int64, ticketID, id string) (helpdesk.Message, bool, error) {
+	m, err := h.db.SentEmail(ctx, ws, ticketID, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return m, false, nil
+	}
+	return m, err == nil, err
 }
 
 func (h helpdeskView) Contact(ctx context.Context, ws int64, id string) (helpdesk.Contact, error) {

@@ -5,6 +5,7 @@
 package helpdesk
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -189,6 +190,33 @@ type Message struct {
 	// came in as or went out as, for threading replies.
 	EmailMessageID string    `json:"email_message_id"`
 	CreatedAt      time.Time `json:"created_at"`
+}
+
+// DefaultMaxMessageBytes is the largest body of one message unless the
+// service is configured otherwise (deskflow serve --max-message-bytes):
+// the API refuses a longer body, and a workflow step that would write one
+// fails. Inbound email is to keep a longer body truncated to the limit, with
+// the original as an attachment.
+const DefaultMaxMessageBytes = 256 << 10
+
+// CheckMessageBody returns nil when body fits in limit bytes, else an error
+// that says how long it is and states the limit, in bytes and KiB: "is
+// 262145 bytes, more than the limit of 262144 bytes (256 KiB) for one
+// message".
+func CheckMessageBody(body string, limit int) error {
+	if len(body) <= limit {
+		return nil
+	}
+	return fmt.Errorf("is %d bytes, more than the limit of %s for one message", len(body), SizeText(limit))
+}
+
+// SizeText states a size in bytes, and in KiB when it is a whole number of
+// them: "262144 bytes (256 KiB)", "1000 bytes".
+func SizeText(n int) string {
+	if n > 0 && n%1024 == 0 {
+		return fmt.Sprintf("%d bytes (%d KiB)", n, n/1024)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // TicketChange is an update of a ticket's fields; nil fields stay.

@@ -3,11 +3,18 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 )
 
-const messageColumns = `id, ticket_id, direction, body, sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, created_at`
+const (
+	messageColumns = `id, ticket_id, direction, body, ` + messageMeta
+	// messageHeaders read a message without its body ('' instead), for
+	// callers that need everything else.
+	messageHeaders = `id, ticket_id, direction, '', ` + messageMeta
+	messageMeta    = `sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, created_at`
+)
 
 func scanMessage(r row) (helpdesk.Message, error) {
 	var (
@@ -74,10 +81,55 @@ func (db *DB) AddMessage(ctx context.Context, workspaceID int64, m helpdesk.Mess
 	return m, err
 }
 
-// ListMessages lists a ticket's messages (and notes), oldest first.
-func (db *DB) ListMessages(ctx context.Context, workspaceID int64, ticketID string) ([]helpdesk.Message, error) {
-	return queryAll(ctx, db.b.reader(), scanMessage,
-		`SELECT `+messageColumns+` FROM messages WHERE workspace_id = ? AND ticket_id = ? ORDER BY id`, workspaceID, ticketID)
+// A conversation reads oldest first: by creation time, then by id, so that
+// messages of the same microsecond keep one order on both back ends.
+const (
+	ticketMessages = ` FROM messages WHERE workspace_id = ? AND ticket_id = ?`
+	oldestFirst    = ` ORDER BY created_at, id`
+	newestFirst    = ` ORDER BY created_at DESC, id DESC`
+)
+
+// ListMessages lists one page of a ticket's messages (and notes), oldest
+// first, and how many it has in all.
+func (db *DB) ListMessages(ctx context.Context, workspaceID int64, ticketID string, page Page) ([]helpdesk.Message, int, error) {
+	return list(ctx, db, page, scanMessage, `SELECT COUNT(*)`+ticketMessages,
+		`SELECT `+messageColumns+ticketMessages+oldestFirst+` LIMIT ? OFFSET ?`, workspaceID, ticketID)
+}
+
+// LatestMessages returns a ticket's latest n messages, oldest first, and
+// how many it has in all.
+func (db *DB) LatestMessages(ctx context.Context, workspaceID int64, ticketID string, n int) ([]helpdesk.Message, int, error) {
+	msgs, total, err := list(ctx, db, Page{Number: 1, Size: n}, scanMessage, `SELECT COUNT(*)`+ticketMessages,
+		`SELECT `+messageColumns+ticketMessages+newestFirst+` LIMIT ? OFFSET ?`, workspaceID, ticketID)
+	slices.Reverse(msgs)
+	return msgs, total, err
+}
+
+// EmailThread returns, oldest first and without their bodies, the messages
+// of a ticket that an emailed reply threads with (those with an email
+// Message-ID, notes excepted), however long the conversation: the first,
+// the latest inbound one and the latest n.
+func (db *DB) EmailThread(ctx context.Context, workspaceID int64, ticketID string, n int) ([]helpdesk.Message, error) {
+	const thread = `SELECT id` + ticketMessages + ` AND direction <> ? AND email_message_id <> ''`
+	args := []any{workspaceID, ticketID, helpdesk.DirectionNote}
+	msgs, err := queryAll(ctx, db.b.reader(), scanMessage, `SELECT `+messageHeaders+` FROM messages WHERE workspace_id = ? AND (`+
+		`id IN (`+thread+oldestFirst+` LIMIT 1) OR `+
+		`id IN (`+thread+` AND direction = ?`+newestFirst+` LIMIT 1) OR `+
+		`id IN (`+thread+newestFirst+` LIMIT ?))`+oldestFirst,
+		slices.Concat([]any{workspaceID}, args, args, []any{helpdesk.DirectionInbound}, args, []any{n})...)
+	if err != nil {
+		return nil, fmt.Errorf("email thread of ticket %s: %w", ticketID, err)
+	}
+	return msgs, nil
+}
+
+// SentEmail finds, without its body, the ticket's outbound message
+// recorded with the email Message-ID id (given without angle brackets,
+// stored with or without them); ErrNotFound when there is none.
+func (db *DB) SentEmail(ctx context.Context, workspaceID int64, ticketID, id string) (helpdesk.Message, error) {
+	return get(ctx, db, scanMessage, "message with Message-ID", id,
+		`SELECT `+messageHeaders+ticketMessages+` AND direction = ? AND email_message_id IN (?, ?)`+oldestFirst+` LIMIT 1`,
+		workspaceID, ticketID, helpdesk.DirectionOutbound, "<"+id+">", id)
 }
 
 // GetMessage loads one message.

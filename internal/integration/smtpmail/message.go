@@ -29,9 +29,9 @@ const (
 // MaxRecipients bounds To and Cc together.
 const MaxRecipients = 100
 
-// maxReferences bounds the References header: the first and the latest
+// MaxReferences bounds the References header: the first and the latest
 // ids of a long conversation are kept, as mail clients do.
-const maxReferences = 20
+const MaxReferences = 20
 
 // Message is a plain-text email.
 type Message struct {
@@ -165,8 +165,8 @@ func referenceList(ids []string) []string {
 			out = append(out, "<"+id+">")
 		}
 	}
-	if len(out) > maxReferences {
-		out = append(out[:1], out[len(out)-(maxReferences-1):]...)
+	if len(out) > MaxReferences {
+		out = append(out[:1], out[len(out)-(MaxReferences-1):]...)
 	}
 	return out
 }
