@@ -18,9 +18,10 @@
 // # Retries
 //
 // A request is tried at most MaxAttempts times within the context's
-// deadline: HTTP 429 is retried after Retry-After (failing at once, saying
-// so, when Retry-After is longer than the time left), HTTP 5xx after an
-// exponential backoff (500ms, 1s, 2s, or a longer Retry-After). Nothing
+// deadline, by the retry package's loop: HTTP 429 is retried after
+// Retry-After (1s without one; failing at once, saying so, when it is
+// longer than the time left), HTTP 5xx after Retry-After or else an
+// exponential backoff (500ms, 1s, 2s). Nothing
 // else is retried: a transport error or an ok:false answer may mean the
 // message was posted, and chat.postMessage has no idempotency key. A 5xx
 // can also follow a post that happened, so a retried 5xx may, rarely, post
@@ -272,81 +273,97 @@ func (c *Client) refusal(method string, a answer, channel string) error {
 // 200 into out, retrying 429 and 5xx answers.
 func (c *Client) call(ctx context.Context, method string, body []byte, out any) error {
 	endpoint := c.BaseURL + "/" + method
-	for attempt := 1; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	err := retry.Do(ctx, c.policy(), func(ctx context.Context, _ int) retry.Outcome {
+		status, header, raw, err := c.post(ctx, method, endpoint, body)
 		if err != nil {
-			return &Error{Message: "Slack " + method + ": bad request URL", Err: err}
+			return retry.Outcome{Err: err}
 		}
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "deskflow/1")
-		res, err := c.HTTP.Do(req)
-		if err != nil {
-			return &Error{Message: "could not reach Slack (" + method + ")", Err: stripURL(err)}
-		}
-		raw, readErr := io.ReadAll(io.LimitReader(res.Body, maxBody))
-		res.Body.Close()
-		if readErr != nil {
-			return &Error{Message: "reading Slack's answer to " + method, Status: res.StatusCode, Err: readErr}
-		}
-		status := res.StatusCode
 		if status == http.StatusOK {
 			if err := json.Unmarshal(raw, out); err != nil {
-				return &Error{Message: fmt.Sprintf("Slack %s answered HTTP 200 with something that is not a Web API answer", method), Status: status}
+				return retry.Outcome{Err: &Error{Message: fmt.Sprintf("Slack %s answered HTTP 200 with something that is not a Web API answer", method), Status: status}}
 			}
-			return nil
+			return retry.Outcome{}
 		}
-		var wait time.Duration
-		var failure *Error
-		switch {
-		case status == http.StatusTooManyRequests:
-			after, ok := retry.After(res.Header)
-			if !ok {
-				after = time.Second
-			}
-			failure = &Error{Message: fmt.Sprintf("Slack %s is rate limited (HTTP 429, Retry-After %s)", method, after), Code: "ratelimited", Status: status}
-			if left, ok := retry.TimeLeft(ctx); ok && after >= left {
-				failure.Message = fmt.Sprintf("Slack %s is rate limited (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", method, after, left.Round(time.Millisecond))
-				return failure
-			}
-			wait = after
-		case status >= 500:
-			failure = &Error{Message: fmt.Sprintf("Slack %s answered HTTP %d %s", method, status, http.StatusText(status)), Status: status}
-			wait = retry.Backoff(500*time.Millisecond, attempt)
-			if after, ok := retry.After(res.Header); ok && after > wait {
-				wait = after
-			}
-			if left, ok := retry.TimeLeft(ctx); ok && wait >= left {
-				return failure
-			}
-		default:
-			var a answer
-			_ = json.Unmarshal(raw, &a)
-			if a.Error != "" {
-				e := c.refusal(method, a, "").(*Error)
-				e.Status = status
-				e.Message = fmt.Sprintf("%s (HTTP %d)", e.Message, status)
-				return e
-			}
-			return &Error{Message: fmt.Sprintf("Slack %s answered HTTP %d %s", method, status, http.StatusText(status)), Status: status}
-		}
-		if attempt >= MaxAttempts {
-			failure.Message += fmt.Sprintf(", still after %d attempts", attempt)
-			return failure
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			failure.Err = err
-			return failure
-		}
+		return c.failure(method, status, header, raw)
+	})
+	var stop *retry.Stop
+	if !errors.As(err, &stop) {
+		return err
 	}
+	failure, ok := stop.Err.(*Error)
+	if !ok {
+		return err
+	}
+	switch stop.Reason {
+	case retry.Deadline:
+		if failure.Code == "ratelimited" {
+			failure.Message = fmt.Sprintf("Slack %s is rate limited (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", method, stop.Wait, stop.Left.Round(time.Millisecond))
+		}
+	case retry.Attempts:
+		failure.Message += fmt.Sprintf(", still after %d attempts", stop.Attempts)
+	case retry.Interrupted:
+		failure.Err = stop.Cause
+	}
+	return failure
 }
 
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if c.Sleep != nil {
-		return c.Sleep(ctx, d)
+// policy is Slack's retry policy: MaxAttempts tries, 500ms doubling
+// between them, within the context's deadline.
+func (c *Client) policy() retry.Policy {
+	return retry.Policy{MaxAttempts: MaxAttempts, Base: 500 * time.Millisecond, Sleep: c.Sleep}
+}
+
+// post makes one attempt and reads the answer.
+func (c *Client) post(ctx context.Context, method, endpoint string, body []byte) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "Slack " + method + ": bad request URL", Err: err}
 	}
-	return SleepContext(ctx, d)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "deskflow/1")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "could not reach Slack (" + method + ")", Err: stripURL(err)}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "reading Slack's answer to " + method, Status: res.StatusCode, Err: err}
+	}
+	return res.StatusCode, res.Header, raw, nil
+}
+
+// failure explains an answer other than HTTP 200: 429 (retried after
+// Retry-After, 1s without one) and 5xx (retried after the backoff, or
+// Retry-After) are worth another attempt.
+func (c *Client) failure(method string, status int, header http.Header, raw []byte) retry.Outcome {
+	after, hasAfter := retry.After(header, time.Now())
+	switch {
+	case status == http.StatusTooManyRequests:
+		if !hasAfter {
+			after = time.Second
+		}
+		return retry.Outcome{
+			Err:   &Error{Message: fmt.Sprintf("Slack %s is rate limited (HTTP 429, Retry-After %s)", method, after), Code: "ratelimited", Status: status},
+			Retry: true, Wait: after, HasWait: true,
+		}
+	case status >= 500:
+		return retry.Outcome{
+			Err:   &Error{Message: fmt.Sprintf("Slack %s answered HTTP %d %s", method, status, http.StatusText(status)), Status: status},
+			Retry: true, Wait: after, HasWait: hasAfter,
+		}
+	}
+	var a answer
+	_ = json.Unmarshal(raw, &a)
+	if a.Error != "" {
+		e := c.refusal(method, a, "").(*Error)
+		e.Status = status
+		e.Message = fmt.Sprintf("%s (HTTP %d)", e.Message, status)
+		return retry.Outcome{Err: e}
+	}
+	return retry.Outcome{Err: &Error{Message: fmt.Sprintf("Slack %s answered HTTP %d %s", method, status, http.StatusText(status)), Status: status}}
 }
 
 // redact removes the token from text that came from Slack.

@@ -59,10 +59,10 @@
 // membership), 404, 429 with Retry-After. The token endpoint answers
 // {"error", "error_description": "AADSTS…"}. HTTP 429 and 5xx (and the
 // token endpoint's temporarily_unavailable) are retried within the
-// context's deadline like the slack package does: after Retry-After, or an
-// exponential backoff (500ms, 1s, 2s) when there is none, at most
-// MaxAttempts tries in all, failing at once when the wait is longer than
-// the time left. No credential value appears in an error.
+// context's deadline by the retry package's loop, like the slack package
+// does: after Retry-After, or an exponential backoff (500ms, 1s, 2s) when
+// there is none, at most MaxAttempts tries in all, failing at once when
+// the wait is longer than the time left. No credential value appears in an error.
 package teams
 
 import (
@@ -593,58 +593,74 @@ func (c *Client) tokenError(status int, raw []byte) error {
 }
 
 // do sends a request built by build, retrying HTTP 429 and 5xx (and
-// answers retry reports as retryable) within ctx's deadline. It returns
-// the final answer's status and body.
-func (c *Client) do(ctx context.Context, service string, build func() (*http.Request, error), retry func(int, []byte) bool) (int, []byte, error) {
-	for attempt := 1; ; attempt++ {
-		req, err := build()
+// answers retryable reports as retryable) within ctx's deadline. It
+// returns the final answer's status and body.
+func (c *Client) do(ctx context.Context, service string, build func() (*http.Request, error), retryable func(int, []byte) bool) (int, []byte, error) {
+	var last answer
+	err := httpretry.Do(ctx, c.policy(), func(ctx context.Context, _ int) httpretry.Outcome {
+		status, header, raw, err := c.send(service, build)
 		if err != nil {
-			return 0, nil, &Error{Message: "could not build the request to " + service, Err: err}
+			return httpretry.Outcome{Err: err}
 		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "deskflow/1")
-		res, err := c.HTTP.Do(req)
+		last = answer{status: status, raw: raw}
+		if status != http.StatusTooManyRequests && status < 500 && (retryable == nil || !retryable(status, raw)) {
+			return httpretry.Outcome{}
+		}
+		o := httpretry.Outcome{Err: &last, Retry: true}
+		o.Wait, o.HasWait = httpretry.After(header, time.Now())
+		return o
+	})
+	var stop *httpretry.Stop
+	if !errors.As(err, &stop) {
 		if err != nil {
-			return 0, nil, &Error{Message: "could not reach " + service, Err: stripURL(err)}
+			return 0, nil, err
 		}
-		raw, readErr := io.ReadAll(io.LimitReader(res.Body, maxBody))
-		res.Body.Close()
-		if readErr != nil {
-			return 0, nil, &Error{Message: "reading the answer of " + service, Status: res.StatusCode, Err: readErr}
-		}
-		status := res.StatusCode
-		var wait time.Duration
-		after, hasAfter := httpretry.After(res.Header)
-		switch {
-		case status == http.StatusTooManyRequests:
-			wait = httpretry.Backoff(500*time.Millisecond, attempt)
-			if hasAfter {
-				wait = after
-			}
-			if left, ok := httpretry.TimeLeft(ctx); ok && wait >= left {
-				return 0, nil, &Error{Message: fmt.Sprintf("%s is throttling (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", service, wait, left.Round(time.Millisecond)), Status: status, Code: "throttled"}
-			}
-		case status >= 500 || (retry != nil && retry(status, raw)):
-			wait = httpretry.Backoff(500*time.Millisecond, attempt)
-			if hasAfter && after > wait {
-				wait = after
-			}
-			if left, ok := httpretry.TimeLeft(ctx); ok && wait >= left {
-				return status, raw, nil
-			}
-		default:
-			return status, raw, nil
-		}
-		if attempt >= MaxAttempts {
-			if status == http.StatusTooManyRequests {
-				return 0, nil, &Error{Message: fmt.Sprintf("%s is still throttling (HTTP 429) after %d attempts", service, attempt), Status: status, Code: "throttled"}
-			}
-			return status, raw, nil
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return 0, nil, &Error{Message: fmt.Sprintf("%s answered HTTP %d and the step ran out of time waiting to retry", service, status), Status: status, Err: err}
-		}
+		return last.status, last.raw, nil
 	}
+	switch {
+	case stop.Reason == httpretry.Interrupted:
+		return 0, nil, &Error{Message: fmt.Sprintf("%s answered HTTP %d and the step ran out of time waiting to retry", service, last.status), Status: last.status, Err: stop.Cause}
+	case last.status == http.StatusTooManyRequests && stop.Reason == httpretry.Deadline:
+		return 0, nil, &Error{Message: fmt.Sprintf("%s is throttling (HTTP 429) and asks to wait %s, more than the %s left of the step's timeout", service, stop.Wait, stop.Left.Round(time.Millisecond)), Status: last.status, Code: "throttled"}
+	case last.status == http.StatusTooManyRequests:
+		return 0, nil, &Error{Message: fmt.Sprintf("%s is still throttling (HTTP 429) after %d attempts", service, stop.Attempts), Status: last.status, Code: "throttled"}
+	}
+	return last.status, last.raw, nil
+}
+
+// policy is the retry policy of Graph and the token endpoint: MaxAttempts
+// tries, 500ms doubling between them, within the context's deadline (on
+// the real clock: Now is the clock of token expiry only).
+func (c *Client) policy() httpretry.Policy {
+	return httpretry.Policy{MaxAttempts: MaxAttempts, Base: 500 * time.Millisecond, Sleep: c.Sleep}
+}
+
+// answer is an answer of Graph or of the token endpoint.
+type answer struct {
+	status int
+	raw    []byte
+}
+
+func (a *answer) Error() string { return fmt.Sprintf("HTTP %d", a.status) }
+
+// send makes one attempt and reads the answer.
+func (c *Client) send(service string, build func() (*http.Request, error)) (int, http.Header, []byte, error) {
+	req, err := build()
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "could not build the request to " + service, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "deskflow/1")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "could not reach " + service, Err: stripURL(err)}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	if err != nil {
+		return 0, nil, nil, &Error{Message: "reading the answer of " + service, Status: res.StatusCode, Err: err}
+	}
+	return res.StatusCode, res.Header, raw, nil
 }
 
 func (c *Client) now() time.Time {
@@ -652,13 +668,6 @@ func (c *Client) now() time.Time {
 		return c.Now()
 	}
 	return time.Now()
-}
-
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if c.Sleep != nil {
-		return c.Sleep(ctx, d)
-	}
-	return httpretry.Sleep(ctx, d)
 }
 
 // redact removes every credential value the client knows from text that
