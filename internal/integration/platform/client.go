@@ -3,7 +3,6 @@ package platform
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
-	"github.com/deskflow/deskflow/internal/outbound"
 
 	"github.com/deskflow/deskflow/internal/integration/retry"
 )
@@ -39,13 +37,6 @@ type Env struct {
 
 // SleepContext waits d or until ctx is done.
 func SleepContext(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, d) }
-
-func (e Env) sleep(ctx context.Context, d time.Duration) error {
-	if e.Sleep != nil {
-		return e.Sleep(ctx, d)
-	}
-	return SleepContext(ctx, d)
-}
 
 func (e Env) now() time.Time {
 	if e.Now != nil {
@@ -176,83 +167,100 @@ func (s *session) do(ctx context.Context, r request) (*response, error) {
 	if len(r.query) > 0 {
 		target += "?" + r.query.Encode()
 	}
-	for attempt := 1; ; attempt++ {
-		var note string
-		req, err := http.NewRequestWithContext(ctx, r.method, target, bytes.NewReader(r.body))
-		if err != nil {
-			return nil, &Error{Message: fmt.Sprintf("build request to %s: %v", s.p.Name, s.redact(err.Error()))}
+	var out *response
+	err := retry.Do(ctx, s.policy(), func(ctx context.Context, _ int) retry.Outcome {
+		out = nil
+		res, raw, o := s.send(ctx, r, target)
+		if res == nil {
+			return o
 		}
-		if r.body == nil {
-			req.Body, req.ContentLength = http.NoBody, 0
-		}
-		req.Header = s.headers.Clone()
-		if r.contentType != "" {
-			req.Header.Set("Content-Type", r.contentType)
-		}
-		if r.key != "" && s.p.Idempotency.Header != "" && slices.Contains(s.p.Idempotency.Methods, r.method) {
-			req.Header.Set(s.p.Idempotency.Header, r.key)
-		}
-		res, err := s.client.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s request interrupted: %w", s.p.Name, ctx.Err())
-			}
-			if attempt < MaxAttempts && retryableTransport(err, r.idempotent) {
-				if wait, ok := s.fits(ctx, backoff(attempt)); ok {
-					if err := s.env.sleep(ctx, wait); err != nil {
-						return nil, fmt.Errorf("%s request interrupted: %w", s.p.Name, err)
-					}
-					continue
-				}
-			}
-			return nil, &Error{Message: fmt.Sprintf("request to %s failed: %s", s.p.Name, s.redact(err.Error()))}
-		}
-		raw, readErr := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
-		res.Body.Close()
-		if readErr != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s request interrupted: %w", s.p.Name, ctx.Err())
-			}
-			return nil, &Error{Message: fmt.Sprintf("reading %s's answer failed: %s", s.p.Name, s.redact(readErr.Error()))}
-		}
-		if len(raw) > maxAnswer {
-			return nil, &Error{Status: res.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d MiB", s.p.Name, maxAnswer>>20)}
-		}
-		out := &response{status: res.StatusCode, header: res.Header, data: parseBody(raw)}
+		out = &response{status: res.StatusCode, header: res.Header, data: parseBody(raw)}
 		if res.StatusCode >= 200 && res.StatusCode <= 299 {
-			return out, nil
+			return retry.Outcome{}
 		}
-		if wait, retry := s.retryDelay(res, attempt, r.idempotent); retry {
-			if attempt >= MaxAttempts {
-				note = fmt.Sprintf(" (after %d attempts)", attempt)
-			} else if w, ok := s.fits(ctx, wait); ok {
-				if err := s.env.sleep(ctx, w); err != nil {
-					return out, fmt.Errorf("%s request interrupted: %w", s.p.Name, err)
-				}
-				continue
-			} else {
-				note = fmt.Sprintf(" (not retried: waiting %s would pass the step's timeout)", wait.Round(time.Millisecond))
-			}
-		}
-		return out, s.answerError(res, out.data, note)
+		o = s.retryable(res, r.idempotent)
+		o.Err = s.answerError(res, out.data)
+		return o
+	})
+	var stop *retry.Stop
+	if !errors.As(err, &stop) {
+		return out, err
+	}
+	var pe *Error
+	switch {
+	case stop.Reason == retry.Interrupted:
+		return out, fmt.Errorf("%s request interrupted: %w", s.p.Name, stop.Cause)
+	case !errors.As(stop.Err, &pe) || pe.Status == 0:
+		// A request that got no answer says only why.
+	case stop.Reason == retry.Attempts:
+		pe.Message += fmt.Sprintf(" (after %d attempts)", stop.Attempts)
+	default:
+		pe.Message += fmt.Sprintf(" (not retried: waiting %s would pass the step's timeout)", stop.Wait.Round(time.Millisecond))
+	}
+	return out, stop.Err
+}
+
+// policy is the platforms' retry policy: MaxAttempts tries, 500ms
+// doubling up to 8s between them, each wait leaving time for the next
+// attempt before the deadline (or at most a minute without one).
+func (s *session) policy() retry.Policy {
+	return retry.Policy{
+		MaxAttempts: MaxAttempts, Base: baseBackoff, Cap: maxBackoff,
+		Reserve: attemptReserve, MaxWait: maxWaitNoDeadline,
+		Now: s.env.Now, Sleep: s.env.Sleep,
 	}
 }
 
-// retryableTransport reports whether a failed request is worth another
-// attempt: never when the outbound guard refused the address, the name does
-// not exist or the certificate is wrong; always when the connection could
-// not be made (the platform never saw the request); otherwise only for
-// idempotent requests (the platform may have acted).
-func retryableTransport(err error, idempotent bool) bool {
-	var refused *outbound.RefusedError
-	var refusedValue outbound.RefusedError
-	var cert *tls.CertificateVerificationError
-	if errors.As(err, &refused) || errors.As(err, &refusedValue) || errors.As(err, &cert) {
-		return false
+// send makes one attempt. Without an answer (res nil) o says why, and
+// whether another attempt is safe.
+func (s *session) send(ctx context.Context, r request, target string) (res *http.Response, raw []byte, o retry.Outcome) {
+	req, err := http.NewRequestWithContext(ctx, r.method, target, bytes.NewReader(r.body))
+	if err != nil {
+		return nil, nil, retry.Outcome{Err: &Error{Message: fmt.Sprintf("build request to %s: %v", s.p.Name, s.redact(err.Error()))}}
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return dns.IsTemporary || dns.IsTimeout
+	if r.body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	}
+	req.Header = s.headers.Clone()
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	if r.key != "" && s.p.Idempotency.Header != "" && slices.Contains(s.p.Idempotency.Methods, r.method) {
+		req.Header.Set(s.p.Idempotency.Header, r.key)
+	}
+	res, err = s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, retry.Outcome{Err: fmt.Errorf("%s request interrupted: %w", s.p.Name, ctx.Err())}
+		}
+		return nil, nil, retry.Outcome{
+			Err:   &Error{Message: fmt.Sprintf("request to %s failed: %s", s.p.Name, s.redact(err.Error()))},
+			Retry: retryableTransport(err, r.idempotent),
+		}
+	}
+	raw, err = io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	res.Body.Close()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, retry.Outcome{Err: fmt.Errorf("%s request interrupted: %w", s.p.Name, ctx.Err())}
+		}
+		return nil, nil, retry.Outcome{Err: &Error{Message: fmt.Sprintf("reading %s's answer failed: %s", s.p.Name, s.redact(err.Error()))}}
+	}
+	if len(raw) > maxAnswer {
+		return nil, nil, retry.Outcome{Err: &Error{Status: res.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d MiB", s.p.Name, maxAnswer>>20)}}
+	}
+	return res, raw, retry.Outcome{}
+}
+
+// retryableTransport reports whether a failed request is worth another
+// attempt: never when the failure is not transient (the outbound guard
+// refused the address, the name does not exist, the certificate is
+// wrong); always when the connection could not be made (the platform never
+// saw the request); otherwise only for idempotent requests (the platform
+// may have acted).
+func retryableTransport(err error, idempotent bool) bool {
+	if !retry.Transient(err) {
+		return false
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
@@ -261,78 +269,36 @@ func retryableTransport(err error, idempotent bool) bool {
 	return idempotent
 }
 
-func backoff(attempt int) time.Duration {
-	d := baseBackoff << (attempt - 1)
-	if d > maxBackoff || d <= 0 {
-		d = maxBackoff
-	}
-	return d
-}
-
-// fits returns the wait when the deadline leaves room for it and another
-// attempt.
-func (s *session) fits(ctx context.Context, wait time.Duration) (time.Duration, bool) {
-	if wait < 0 {
-		wait = 0
-	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return wait, wait <= maxWaitNoDeadline
-	}
-	return wait, wait+attemptReserve <= deadline.Sub(s.env.now())
-}
-
-// retryDelay decides whether an answer is worth another attempt and after
+// retryable decides whether an answer is worth another attempt and after
 // how long: 429 and 503 always (the platform did not act), 502 and 504
 // only for idempotent requests (it may have acted), GitHub's 403 rate
-// limits, and Stripe's explicit Stripe-Should-Retry.
-func (s *session) retryDelay(res *http.Response, attempt int, idempotent bool) (time.Duration, bool) {
+// limits (until X-RateLimit-Reset, without Retry-After), and Stripe's
+// explicit Stripe-Should-Retry.
+func (s *session) retryable(res *http.Response, idempotent bool) retry.Outcome {
 	should := res.Header.Get("Stripe-Should-Retry")
 	if should == "false" {
-		return 0, false
+		return retry.Outcome{}
 	}
-	after, explicit := retryAfter(res.Header, s.env.now())
-	retry := false
+	after, explicit := retry.After(res.Header, s.env.now())
+	o := retry.Outcome{Wait: after, HasWait: explicit}
 	switch res.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		retry = true
+		o.Retry = true
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		retry = idempotent
+		o.Retry = idempotent
 	case http.StatusForbidden:
 		if res.Header.Get("X-RateLimit-Remaining") == "0" {
 			if reset, err := strconv.ParseInt(res.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil && !explicit {
-				after, explicit = time.Unix(reset, 0).Sub(s.env.now())+time.Second, true
+				o.Wait, o.HasWait = time.Unix(reset, 0).Sub(s.env.now())+time.Second, true
 			}
-			retry = true
+			o.Retry = true
 		} else {
-			retry = explicit
+			o.Retry = explicit
 		}
 	default:
-		retry = should == "true" && idempotent
+		o.Retry = should == "true" && idempotent
 	}
-	if !retry {
-		return 0, false
-	}
-	if explicit {
-		return max(after, 0), true
-	}
-	return backoff(attempt), true
-}
-
-// retryAfter reads Retry-After: seconds (Shopify sends "2.0") or an HTTP
-// date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 && secs < 1e6 {
-		return time.Duration(secs * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t.Sub(now), true
-	}
-	return 0, false
+	return o
 }
 
 func parseBody(raw []byte) any {

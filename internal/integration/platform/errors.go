@@ -27,7 +27,7 @@ func IsError(err error) bool {
 
 // answerError describes a non-2xx answer in one sentence, from the
 // platform's own error format.
-func (s *session) answerError(res *http.Response, data any, note string) *Error {
+func (s *session) answerError(res *http.Response, data any) *Error {
 	status := fmt.Sprintf("%d %s", res.StatusCode, http.StatusText(res.StatusCode))
 	detail := errorDetail(s.p.Errors, data)
 	if detail == "" {
@@ -58,7 +58,7 @@ func (s *session) answerError(res *http.Response, data any, note string) *Error 
 			msg += " (redirect to " + clipText(loc, 200) + " not followed; update the connector or params)"
 		}
 	}
-	return &Error{Status: res.StatusCode, Message: s.redact(msg + note)}
+	return &Error{Status: res.StatusCode, Message: s.redact(msg)}
 }
 
 // errorDetail extracts the message of an error answer in the platform's
