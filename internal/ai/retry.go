@@ -3,25 +3,20 @@ package ai
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/deskflow/deskflow/internal/outbound"
-
 	"github.com/deskflow/deskflow/internal/integration/retry"
 )
 
-// Retry policy of the provider clients. Retries happen inside the caller's
-// context, so the step's timeout bounds them.
+// Retry policy of the provider clients, run by the retry package's loop.
+// Retries happen inside the caller's context, so the step's timeout bounds
+// them.
 const (
 	// retryBase and retryCap bound the exponential backoff: before retry n
 	// (n = 0, 1, ...) the client waits a uniformly random duration in
@@ -54,33 +49,24 @@ func newRetrier() retrier {
 		maxAttempts: maxAttempts,
 		base:        retryBase,
 		cap:         retryCap,
-		sleep:       sleepCtx,
-		jitter: func(n time.Duration) time.Duration {
-			if n <= 0 {
-				return 0
-			}
-			return time.Duration(rand.Int64N(int64(n) + 1))
-		},
-		now: time.Now,
+		sleep:       retry.Sleep,
+		jitter:      retry.Uniform,
+		now:         time.Now,
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// policy is the retrier as the retry loop's policy: full jitter, and
+// without a deadline no wait longer than maxServerWait.
+func (r *retrier) policy() retry.Policy {
+	return retry.Policy{
+		MaxAttempts: r.maxAttempts, Base: r.base, Cap: r.cap, Jitter: retry.FullJitter,
+		MaxWait: maxServerWait, Now: r.now, Sleep: r.sleep, Rand: r.jitter,
 	}
-	return retry.Sleep(ctx, d)
 }
 
 // backoff is the wait before retry n (0 for the first retry).
 func (r *retrier) backoff(n int) time.Duration {
-	limit := r.cap
-	if n < 30 {
-		if d := r.base << n; d < limit {
-			limit = d
-		}
-	}
-	return r.jitter(limit)
+	return r.policy().Backoff(n + 1)
 }
 
 // exchange is one POST of a JSON body to a provider.
@@ -102,62 +88,65 @@ func (r *retrier) do(ctx context.Context, x exchange) ([]byte, error) {
 	if x.client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client configured", x.provider)
 	}
-	var last error
-	for attempt := 1; ; attempt++ {
+	var answer []byte
+	var last error // the previous attempt's failure
+	err := retry.Do(ctx, r.policy(), func(ctx context.Context, attempt int) retry.Outcome {
 		body, status, header, err := r.send(ctx, x)
-		var wait time.Duration
-		var serverWait bool
+		var o retry.Outcome
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, ctxDone(ctx, x.provider, fmt.Sprintf("during attempt %d", attempt), last)
+				return retry.Outcome{Err: ctxDone(ctx, x.provider, fmt.Sprintf("during attempt %d", attempt), last)}
 			}
 			err = redactErr(err, x.secret)
-			if !retryableNetError(err) {
-				return nil, fmt.Errorf("%s: %w", x.provider, err)
-			}
-			last = fmt.Errorf("%s: %w", x.provider, err)
-			wait = r.backoff(attempt - 1)
+			o = retry.Outcome{Err: fmt.Errorf("%s: %w", x.provider, err), Retry: retryableNetError(err)}
 		case status >= 200 && status <= 299:
-			return body, nil
+			answer = body
+			return retry.Outcome{}
 		default:
-			apiErr := x.decodeError(status, header, body)
-			apiErr.Provider = x.provider
-			apiErr.Message = redact(apiErr.Message, x.secret)
-			if !retryableAnswer(apiErr, header) {
-				return nil, apiErr
-			}
-			last = apiErr
-			if d, ok := retryAfter(header, r.now()); ok {
-				wait, serverWait = d, true
-			} else if d, ok := rateLimitReset(header); ok && status == http.StatusTooManyRequests && r.fits(ctx, d) {
-				wait = d
-			} else {
-				wait = r.backoff(attempt - 1)
-			}
+			o = r.failure(x, status, header, body)
 		}
-		if attempt >= r.maxAttempts {
-			return nil, fmt.Errorf("%w (gave up after %d attempts)", last, attempt)
-		}
-		if deadline, ok := ctx.Deadline(); ok {
-			if left := deadline.Sub(r.now()); wait >= left {
-				who := "the backoff wait"
-				if serverWait {
-					who = "the provider's Retry-After"
-				}
-				return nil, &timeoutError{
-					msg: fmt.Sprintf("%v — not retrying: %s of %v exceeds the %v left before the step's timeout (after %s)",
-						last, who, wait, left.Round(time.Millisecond), plural(attempt, "attempt")),
-					last: last,
-				}
-			}
-		} else if serverWait && wait > maxServerWait {
-			return nil, fmt.Errorf("%w — not retrying: the provider asks to wait %v, longer than %v", last, wait, maxServerWait)
-		}
-		if err := r.sleep(ctx, wait); err != nil {
-			return nil, ctxDone(ctx, x.provider, fmt.Sprintf("while waiting %v to retry after attempt %d", wait, attempt), last)
-		}
+		last = o.Err
+		return o
+	})
+	var stop *retry.Stop
+	if !errors.As(err, &stop) {
+		return answer, err
 	}
+	switch stop.Reason {
+	case retry.Attempts:
+		return nil, fmt.Errorf("%w (gave up after %d attempts)", stop.Err, stop.Attempts)
+	case retry.Deadline:
+		who := "the backoff wait"
+		if stop.Asked {
+			who = "the provider's Retry-After"
+		}
+		return nil, &timeoutError{
+			msg: fmt.Sprintf("%v — not retrying: %s of %v exceeds the %v left before the step's timeout (after %s)",
+				stop.Err, who, stop.Wait, stop.Left.Round(time.Millisecond), plural(stop.Attempts, "attempt")),
+			last: stop.Err,
+		}
+	case retry.TooLong:
+		return nil, fmt.Errorf("%w — not retrying: the provider asks to wait %v, longer than %v", stop.Err, stop.Wait, maxServerWait)
+	}
+	return nil, ctxDone(ctx, x.provider, fmt.Sprintf("while waiting %v to retry after attempt %d", stop.Wait, stop.Attempts), stop.Err)
+}
+
+// failure explains an error answer as an APIError, worth another attempt
+// after the wait the provider asks for (retry-after-ms, Retry-After), or,
+// for a 429 without one, until the exhausted rate limit is restored when
+// the time allows.
+func (r *retrier) failure(x exchange, status int, header http.Header, body []byte) retry.Outcome {
+	apiErr := x.decodeError(status, header, body)
+	apiErr.Provider = x.provider
+	apiErr.Message = redact(apiErr.Message, x.secret)
+	o := retry.Outcome{Err: apiErr, Retry: retryableAnswer(apiErr, header)}
+	if d, ok := retry.After(header, r.now()); ok {
+		o.Wait, o.HasWait = d, true
+	} else if d, ok := rateLimitReset(header); ok && status == http.StatusTooManyRequests {
+		o.Wait, o.HasWait, o.Estimate = d, true, true
+	}
+	return o
 }
 
 // send makes one attempt; err is a transport error (including a failure to
@@ -230,30 +219,12 @@ func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
 // retryableNetError tells transient network failures (connection refused
-// or reset, timeouts, a cut body) from permanent ones: the SSRF guard's
-// refusal, certificate errors, an unknown host name, an oversized answer.
+// or reset, timeouts, a cut body) from permanent ones: an oversized answer,
+// and what retry.Transient says is permanent (the SSRF guard's refusal,
+// certificate errors, an unknown host name).
 func retryableNetError(err error) bool {
 	var perm *permanentError
-	if errors.As(err, &perm) {
-		return false
-	}
-	var refused *outbound.RefusedError
-	var refusedValue outbound.RefusedError
-	if errors.As(err, &refused) || errors.As(err, &refusedValue) {
-		return false
-	}
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var badHost x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &invalidCert) {
-		return false
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-		return false
-	}
-	return true
+	return !errors.As(err, &perm) && retry.Transient(err)
 }
 
 // retryableAnswer says whether an error answer is worth retrying: 429 (but
@@ -279,34 +250,6 @@ func retryableAnswer(e *APIError, h http.Header) bool {
 		return true
 	}
 	return false
-}
-
-// fits says whether waiting d leaves time for another attempt.
-func (r *retrier) fits(ctx context.Context, d time.Duration) bool {
-	if deadline, ok := ctx.Deadline(); ok {
-		return d < deadline.Sub(r.now())
-	}
-	return d <= maxServerWait
-}
-
-// retryAfter reads the wait a provider asks for: retry-after-ms (sent by
-// OpenAI, Azure and Anthropic), else Retry-After in seconds or as an HTTP
-// date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < 1e12 {
-			return time.Duration(ms * float64(time.Millisecond)), true
-		}
-	}
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e9 {
-			return time.Duration(s * float64(time.Second)), true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0), true
-		}
-	}
-	return 0, false
 }
 
 // rateLimitReset reads OpenAI's x-ratelimit-reset-requests/-tokens (Go

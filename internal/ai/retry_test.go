@@ -17,36 +17,6 @@ func quoteJSON(s string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name   string
-		header map[string]string
-		want   time.Duration
-		ok     bool
-	}{
-		{"seconds", map[string]string{"Retry-After": "7"}, 7 * time.Second, true},
-		{"fractional seconds", map[string]string{"Retry-After": "0.5"}, 500 * time.Millisecond, true},
-		{"zero", map[string]string{"Retry-After": "0"}, 0, true},
-		{"milliseconds first", map[string]string{"Retry-After-Ms": "1234", "Retry-After": "2"}, 1234 * time.Millisecond, true},
-		{"HTTP date", map[string]string{"Retry-After": "Sun, 01 Jun 2025 12:00:30 GMT"}, 30 * time.Second, true},
-		{"HTTP date in the past", map[string]string{"Retry-After": "Sun, 01 Jun 2025 11:59:00 GMT"}, 0, true},
-		{"garbage", map[string]string{"Retry-After": "soon"}, 0, false},
-		{"negative", map[string]string{"Retry-After": "-3"}, 0, false},
-		{"none", nil, 0, false},
-		{"rate limit headers are not Retry-After", map[string]string{"X-Ratelimit-Remaining-Requests": "0", "X-Ratelimit-Reset-Requests": "6m0s"}, 0, false},
-	} {
-		h := http.Header{}
-		for k, v := range tc.header {
-			h.Set(k, v)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("%s: retryAfter = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestRateLimitReset(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
