@@ -2,12 +2,10 @@ package action
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/integration/slack"
-	"github.com/deskflow/deskflow/internal/integration/teams"
 	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/spec"
 )
@@ -74,37 +72,4 @@ func runSlack(ctx context.Context, x *Exec) (any, error) {
 		return nil, integrationError(err, c.Credentials)
 	}
 	return map[string]any{"channel": msg.Channel, "ts": msg.TS}, nil
-}
-
-// integrationError turns an error of an integration client into the step's
-// error: a time-out stays itself (the engine reports the step timed out),
-// failures explained by the service's answer or the configuration become
-// step Errors, anything else (a database error) stays internal. Credential
-// values never reach the message.
-func integrationError(err error, creds map[string]string) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		if msg := redactCredentials(err.Error(), creds); msg != err.Error() {
-			return errors.New(msg)
-		}
-		return err
-	}
-	var se *slack.Error
-	var te *teams.Error
-	if errors.As(err, &se) || errors.As(err, &te) {
-		return Failf("%s", redactCredentials(err.Error(), creds))
-	}
-	if msg := redactCredentials(err.Error(), creds); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
-}
-
-// redactCredentials replaces credential values found in s.
-func redactCredentials(s string, creds map[string]string) string {
-	for _, v := range creds {
-		if len(v) >= 8 && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
 }

@@ -862,30 +862,3 @@ func TestWebhookSameKeyAcrossStepRuns(t *testing.T) {
 		}
 	}
 }
-
-func TestWebhookParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"1", time.Second, true},
-		{" 120 ", 2 * time.Minute, true},
-		{"0", 0, false},
-		{"-5", 0, false},
-		{"1.5", 0, false},
-		{"soon", 0, false},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{"Sun, 01 Mar 2026 12:00:30 GMT", 30 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, false},
-		{"99999999999999999999", 0, false},
-		{"9999999999999", 1<<63 - 1, true},
-	} {
-		got, ok := webhookRetryAfter(tc.in, now)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("webhookRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}

@@ -1,7 +1,10 @@
-// Package webhook is the "webhook" connector type and Standard Webhooks
-// signing (https://www.standardwebhooks.com): a connector holds the signing
+// Package webhook is the "webhook" connector type, Standard Webhooks
+// signing (https://www.standardwebhooks.com) and the delivery of
+// send_webhook's requests (Client.Send): a connector holds the signing
 // secret, and every request send_webhook makes through it carries
 // webhook-id, webhook-timestamp and a v1 HMAC-SHA256 webhook-signature.
+// Deliveries are retried by the retry package's loop within the step's
+// deadline.
 package webhook
 
 import (
