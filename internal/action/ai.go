@@ -1,15 +1,13 @@
 package action
 
 import (
+	"github.com/deskflow/deskflow/internal/integration/llm"
 	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/spec"
 )
 
-// ConnectorAI is the connector type of AI providers.
-const ConnectorAI = "ai"
-
 // aiConnector chooses the AI provider of a step.
-var aiConnector = spec.Param{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{ConnectorAI},
+var aiConnector = spec.Param{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{llm.Type},
 	Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "An ai connector; default: the workspace's AI settings, else the built-in model."}
 
 var (

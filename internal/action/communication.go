@@ -10,14 +10,6 @@ import (
 	"github.com/deskflow/deskflow/internal/integration/webhook"
 )
 
-// Connector types that communication actions accept.
-const (
-	ConnectorSMTP    = "smtp"
-	ConnectorSlack   = "slack"
-	ConnectorTeams   = "teams"
-	ConnectorWebhook = "webhook"
-)
-
 // integrationError turns an error of an integration client into the step's
 // error: a time-out stays itself (the engine reports the step timed out),
 // failures explained by the service's answer or the configuration become

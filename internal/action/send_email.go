@@ -208,11 +208,11 @@ func smtpConnector(ctx context.Context, x *Exec) (smtpmail.Config, error) {
 	switch lister, canList := x.Services.Connectors.(ConnectorsOfType); {
 	case x.String("connectorId") != "":
 		var err error
-		if c, err = x.Connector(ctx, "connectorId", ConnectorSMTP); err != nil {
+		if c, err = x.Connector(ctx, "connectorId", smtpmail.Type); err != nil {
 			return smtpmail.Config{}, err
 		}
 	case canList:
-		list, err := lister.ConnectorsOfType(ctx, x.WorkspaceID, ConnectorSMTP)
+		list, err := lister.ConnectorsOfType(ctx, x.WorkspaceID, smtpmail.Type)
 		if err != nil {
 			return smtpmail.Config{}, err
 		}

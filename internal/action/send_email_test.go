@@ -21,7 +21,9 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/integration/smtpmail"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail/smtptest"
+	"github.com/deskflow/deskflow/internal/integration/webhook"
 	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/template"
@@ -202,7 +204,7 @@ func emailConnector(srv *smtptest.Server, security, user, password string) *conn
 		creds["username"], creds["password"] = user, password
 	}
 	return &connector.Connector{
-		ID: connector.NewID(), Type: ConnectorSMTP, Name: "Mail",
+		ID: connector.NewID(), Type: smtpmail.Type, Name: "Mail",
 		Settings: map[string]any{
 			"host": srv.Host, "port": json.Number(fmt.Sprint(srv.Port)), "security": security,
 			"from_address": "support@acme.example", "from_name": "Acme Support",
@@ -512,7 +514,7 @@ func TestSendReplyFailures(t *testing.T) {
 		emailStepError(t, err, "private address")
 	})
 	t.Run("wrong connector type", func(t *testing.T) {
-		id := f.connectors.add(&connector.Connector{ID: connector.NewID(), Type: ConnectorWebhook})
+		id := f.connectors.add(&connector.Connector{ID: connector.NewID(), Type: webhook.Type})
 		_, _, err := f.run(t, "send_reply", map[string]any{"content": "x", "connectorId": id})
 		emailStepError(t, err, "not smtp")
 	})
@@ -536,7 +538,7 @@ func TestEmailConnectorChoice(t *testing.T) {
 	emailStepError(t, err, "connectorId: no SMTP connector given")
 
 	// A source that can list: the only smtp connector is used.
-	f.connectors.add(&connector.Connector{ID: connector.NewID(), Type: ConnectorWebhook})
+	f.connectors.add(&connector.Connector{ID: connector.NewID(), Type: webhook.Type})
 	lister := emailListingConnectors{f.connectors}
 	x := f.exec(params)
 	x.Services.Connectors = lister
@@ -690,7 +692,7 @@ func TestEmailActionsValidateConnectorID(t *testing.T) {
 		if err := errs.Err(); err != nil {
 			t.Errorf("%s: %v", typ, err)
 		}
-		want := []param.Ref{{Path: "actions.0.parameters.connectorId", Kind: param.KindConnector, ID: "3f2a1f7e-8a4b-4c1d-9e2f-0a1b2c3d4e5f", ConnectorTypes: []string{ConnectorSMTP}}}
+		want := []param.Ref{{Path: "actions.0.parameters.connectorId", Kind: param.KindConnector, ID: "3f2a1f7e-8a4b-4c1d-9e2f-0a1b2c3d4e5f", ConnectorTypes: []string{smtpmail.Type}}}
 		if !reflect.DeepEqual(refs, want) {
 			t.Errorf("%s refs %+v, want %+v", typ, refs, want)
 		}

@@ -28,7 +28,7 @@ var sendReply = Definition{
 }
 
 // smtpConnectorParam chooses the SMTP connector that sends an email.
-var smtpConnectorParam = spec.Param{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{ConnectorSMTP},
+var smtpConnectorParam = spec.Param{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{smtpmail.Type},
 	Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "An smtp connector; default: the workspace's only one."}
 
 // runSendReply emails content to the ticket's customer, threaded with the

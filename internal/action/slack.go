@@ -17,7 +17,7 @@ var sendSlackMessage = Definition{
 	Category:    CategoryCommunication,
 	Description: "Post message (a template) to a Slack channel through a Slack connector.",
 	Params: []spec.Param{
-		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{ConnectorSlack},
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{slack.Type},
 			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A slack connector."},
 		{Name: "channel", Type: spec.Template, Required: true, Example: "#support-alerts",
 			Description: "The channel: #name or id."},
@@ -35,7 +35,7 @@ var slackSleep func(ctx context.Context, d time.Duration) error
 // cannot mention @channel or disguise a link; the template's own text keeps
 // Slack's control sequences (<@U123>, <!here>, <https://…|text>).
 func runSlack(ctx context.Context, x *Exec) (any, error) {
-	c, err := x.Connector(ctx, "connectorId", ConnectorSlack)
+	c, err := x.Connector(ctx, "connectorId", slack.Type)
 	if err != nil {
 		return nil, err
 	}

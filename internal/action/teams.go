@@ -18,7 +18,7 @@ var sendTeamsMessage = Definition{
 	Category:    CategoryCommunication,
 	Description: "Post message (a template) to a Microsoft Teams channel (teamId, channelId) through a Teams connector.",
 	Params: []spec.Param{
-		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{ConnectorTeams},
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, ConnectorTypes: []string{teams.Type},
 			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A teams connector."},
 		{Name: "teamId", Type: spec.String, Required: true, Example: "b5b9a3c4-1d2e-4f5a-9b8c-7d6e5f4a3b2c",
 			Description: "The team's id in Microsoft Teams."},
@@ -41,7 +41,7 @@ const tokenSaveTimeout = 10 * time.Second
 // breaks, to the channel through Microsoft Graph, refreshing the
 // connector's delegated access token when needed.
 func runTeams(ctx context.Context, x *Exec) (any, error) {
-	c, err := x.Connector(ctx, "connectorId", ConnectorTeams)
+	c, err := x.Connector(ctx, "connectorId", teams.Type)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ var sendWebhook = Definition{
 			Description: "Request headers; values are templates."},
 		{Name: "body", Type: spec.Template, Example: `{"ticketId": "{{ticket.id}}"}`,
 			Description: "The request body; a JSON body is rendered with JSON escaping."},
-		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{ConnectorWebhook},
+		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, ConnectorTypes: []string{webhook.Type},
 			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A webhook connector whose secret signs the request (Standard Webhooks)."},
 	},
 	Check: func(p *param.Params, v spec.Values) {

@@ -6,17 +6,17 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/integration/llm"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // Limits of AI configuration.
 const (
-	maxCategories   = 50
-	maxKeywords     = 100
-	maxReplyBody    = 64 << 10
-	maxReplyTitle   = 200
-	aiConnectorType = "ai"
+	maxCategories = 50
+	maxKeywords   = 100
+	maxReplyBody  = 64 << 10
+	maxReplyTitle = 200
 )
 
 // readSavedReply reads {title, body}; the body is a template checked like a
@@ -110,8 +110,8 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 		switch {
 		case !connector.IsID(id) || err != nil:
 			errs.Add("connector_id", "no connector with id %q in this workspace", id)
-		case c.Type != aiConnectorType:
-			errs.Add("connector_id", "connector %q is of type %s; expected ai", id, c.Type)
+		case c.Type != llm.Type:
+			errs.Add("connector_id", "connector %q is of type %s; expected %s", id, c.Type, llm.Type)
 		default:
 			settings.ConnectorID = &id
 		}
