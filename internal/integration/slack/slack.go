@@ -336,8 +336,8 @@ func (c *Client) post(ctx context.Context, method, endpoint string, body []byte)
 }
 
 // failure explains an answer other than HTTP 200: 429 (retried after
-// Retry-After, 1s without one) and 5xx (retried after the backoff, or
-// Retry-After) are worth another attempt.
+// Retry-After, 1s without one) and 5xx (retried after Retry-After, or else
+// the backoff) are worth another attempt.
 func (c *Client) failure(method string, status int, header http.Header, raw []byte) retry.Outcome {
 	after, hasAfter := retry.After(header, time.Now())
 	switch {
