@@ -93,3 +93,33 @@ func TestObjectReaders(t *testing.T) {
 		t.Errorf("numbers are not kept exactly: %v %v", into.N, err)
 	}
 }
+
+// Past MaxErrors, errors are counted, not listed: the answer stays small
+// and its message still says how many there were.
+func TestErrorsAreCapped(t *testing.T) {
+	var errs Errors
+	for i := 0; i < 3*MaxErrors; i++ {
+		errs.Add(Index("tags", i), "no tag %d", i)
+	}
+	ve, _ := As(errs.Err())
+	listed := 0
+	for _, msgs := range ve.Fields {
+		listed += len(msgs)
+	}
+	if listed != MaxErrors || ve.Dropped != 2*MaxErrors {
+		t.Errorf("%d listed and %d dropped, want %d and %d", listed, ve.Dropped, MaxErrors, 2*MaxErrors)
+	}
+	if _, ok := ve.Fields[Index("tags", MaxErrors-1)]; !ok {
+		t.Errorf("the first %d errors are not the ones listed", MaxErrors)
+	}
+	want := "tags.0 no tag 0 (and 299 more errors; only the first 100 are listed)"
+	if got := ve.Message(); got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	var merged Errors
+	merged.Add("name", "is required")
+	merged.Merge("actions.0", ve)
+	if mv, _ := As(merged.Err()); mv.Dropped != 2*MaxErrors+1 || len(mv.Fields) != MaxErrors {
+		t.Errorf("merge: %d fields, %d dropped", len(mv.Fields), mv.Dropped)
+	}
+}
