@@ -12,8 +12,6 @@ import (
 
 // Limits of AI configuration.
 const (
-	maxCategories   = 50
-	maxKeywords     = 100
 	maxReplyBody    = 64 << 10
 	maxReplyTitle   = 200
 	aiConnectorType = "ai"
@@ -117,16 +115,15 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 		}
 	}
 	seen := map[string]bool{}
-	if cats, ok := obj.StringList("categories", false); ok {
-		if len(cats) > maxCategories {
-			errs.Add("categories", "must have at most %d categories", maxCategories)
-		}
+	if cats, ok := obj.StringList("categories", false, helpdesk.MaxCategories, "categories"); ok {
+		var twice validate.Seen
 		for i, c := range cats {
 			c = strings.TrimSpace(c)
-			if seen[strings.ToLower(c)] {
+			folded := strings.ToLower(c)
+			if seen[folded] && twice.First(folded) {
 				errs.Add(validate.Index("categories", i), "is listed twice")
 			}
-			seen[strings.ToLower(c)] = true
+			seen[folded] = true
 			settings.Categories = append(settings.Categories, c)
 		}
 	}
@@ -141,15 +138,12 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 		settings.CategoryField = key
 	}
 	if kw, given := obj.Object("keywords", false); given {
-		for cat := range kw.Values {
-			words, ok := kw.StringList(cat, true)
+		for _, cat := range kw.Keys() {
 			if !seen[strings.ToLower(cat)] {
 				errs.Add(kw.FieldPath(cat), "is not one of the categories")
 				continue
 			}
-			if ok && len(words) > maxKeywords {
-				errs.Add(kw.FieldPath(cat), "must have at most %d keywords", maxKeywords)
-			}
+			words, _ := kw.StringList(cat, true, helpdesk.MaxKeywords, "keywords")
 			settings.Keywords[cat] = words
 		}
 	}

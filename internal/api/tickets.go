@@ -357,7 +357,7 @@ func (s *Server) addTicketTags(w http.ResponseWriter, r *http.Request, p princip
 	}
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
-	tags, valid := obj.StringList("tags", true)
+	tags, valid := obj.StringList("tags", true, param.MaxRefs, "tags")
 	if valid && len(tags) == 0 {
 		errs.Add("tags", "must not be empty")
 	}

@@ -129,9 +129,14 @@ func (p *Params) AddRef(path string, kind Kind, id string, connectorTypes ...str
 	*p.Refs = append(*p.Refs, Ref{Path: path, Kind: kind, ID: id, ConnectorTypes: connectorTypes})
 }
 
-// RefList records that key is a non-empty array of ids of objects of kind.
+// MaxRefs bounds a list of references (the tags of add_tags, of a tag
+// trigger, of a request adding tags to a ticket).
+const MaxRefs = 100
+
+// RefList records that key is a non-empty array of at most MaxRefs ids of
+// objects of kind.
 func (p *Params) RefList(key string, kind Kind, required bool) ([]string, bool) {
-	ids, ok := p.StringList(key, required)
+	ids, ok := p.StringList(key, required, MaxRefs, string(kind)+"s")
 	if !ok {
 		return nil, false
 	}

@@ -20,7 +20,7 @@ func (p Param) Schema() map[string]any {
 	case Reference:
 		s["type"] = "string"
 	case References, Strings:
-		s["type"], s["items"] = "array", map[string]any{"type": "string", "minLength": 1}
+		s["type"], s["items"], s["maxItems"] = "array", map[string]any{"type": "string", "minLength": 1}, p.maxItems()
 		if p.Required {
 			s["minItems"] = 1
 		}

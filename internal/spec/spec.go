@@ -61,6 +61,10 @@ type Param struct {
 	// Min and Max bound an Integer, Number or Duration.
 	Min *float64 `json:"minimum,omitempty"`
 	Max *float64 `json:"maximum,omitempty"`
+	// MaxItems bounds the items of a Strings list (and of a TextOrList
+	// given as a list): a longer list is one error, its items unread.
+	// References have param.MaxRefs.
+	MaxItems int `json:"max_items,omitempty"`
 	// Reference is the kind of object a Reference or References names.
 	Reference param.Kind `json:"reference,omitempty"`
 	// ConnectorTypes are the connector types a connector reference
@@ -146,7 +150,7 @@ func read(p *param.Params, s Param) (any, bool) {
 	case References:
 		return p.RefList(s.Name, s.Reference, s.Required)
 	case Strings:
-		return p.StringList(s.Name, s.Required)
+		return p.StringList(s.Name, s.Required, s.maxItems(), s.Name)
 	case Templates:
 		return p.TemplateMap(s.Name, s.Required)
 	case Identifier:
@@ -159,6 +163,17 @@ func read(p *param.Params, s Param) (any, bool) {
 		return o.Values, true
 	}
 	panic(fmt.Sprintf("spec: parameter %s has unknown type %q", s.Name, s.Type))
+}
+
+// maxItems is the most items a list parameter takes; every list has one.
+func (s Param) maxItems() int {
+	switch {
+	case s.Type == References:
+		return param.MaxRefs
+	case s.MaxItems <= 0:
+		panic(fmt.Sprintf("spec: list parameter %s has no MaxItems", s.Name))
+	}
+	return s.MaxItems
 }
 
 func (s Param) within(n float64) bool {

@@ -66,7 +66,7 @@ func TestObjectReaders(t *testing.T) {
 	if b, ok := o.Bool("b", true); !ok || !b {
 		t.Errorf("bool")
 	}
-	o.StringList("list", false)
+	o.StringList("list", false, 10, "items")
 	if inner, ok := o.Object("obj", true); !ok || inner.Values["k"] != "v" {
 		t.Errorf("object")
 	}
@@ -121,5 +121,37 @@ func TestErrorsAreCapped(t *testing.T) {
 	merged.Merge("actions.0", ve)
 	if mv, _ := As(merged.Err()); mv.Dropped != 2*MaxErrors+1 || len(mv.Fields) != MaxErrors {
 		t.Errorf("merge: %d fields, %d dropped", len(mv.Fields), mv.Dropped)
+	}
+}
+
+// A list longer than its maximum is one error and none of its items is
+// read; a wrong value repeated is reported once, where it first occurs.
+func TestListsAreBoundedAndReportEachWrongValueOnce(t *testing.T) {
+	body, err := Decode([]byte(`{"long": ["a", "b", "c"], "list": ["a", "", 7, "", 7, true, {}, {}, "b"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs Errors
+	o := NewObject(&errs, "", body)
+	if _, ok := o.StringList("long", false, 2, "tags"); ok {
+		t.Errorf("a list over its maximum was accepted")
+	}
+	if got, ok := o.StringList("list", false, 9, "items"); ok || !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("list = %v, %v", got, ok)
+	}
+	ve, _ := As(errs.Err())
+	want := map[string][]string{
+		"long":   {"must have at most 2 tags"},
+		"list.1": {"must be a non-empty string"},
+		"list.2": {"must be a non-empty string"},
+		"list.5": {"must be a non-empty string"},
+		"list.6": {"must be a non-empty string"},
+		"list.7": {"must be a non-empty string"},
+	}
+	if !reflect.DeepEqual(ve.Fields, want) {
+		t.Errorf("errors %v, want %v", ve.Fields, want)
+	}
+	if keys := o.Keys(); !reflect.DeepEqual(keys, []string{"list", "long"}) {
+		t.Errorf("keys %v", keys)
 	}
 }
