@@ -134,7 +134,8 @@ func (p *Params) AddRef(path string, kind Kind, id string, connectorTypes ...str
 const MaxRefs = 100
 
 // RefList records that key is a non-empty array of at most MaxRefs ids of
-// objects of kind.
+// objects of kind. An id listed twice is recorded once, at its first index,
+// and returned once.
 func (p *Params) RefList(key string, kind Kind, required bool) ([]string, bool) {
 	ids, ok := p.StringList(key, required, MaxRefs, string(kind)+"s")
 	if !ok {
@@ -144,10 +145,15 @@ func (p *Params) RefList(key string, kind Kind, required bool) ([]string, bool) 
 		p.Errs.Add(p.FieldPath(key), "must not be empty")
 		return nil, false
 	}
+	out := make([]string, 0, len(ids))
+	var seen validate.Seen
 	for i, id := range ids {
-		p.AddRef(validate.Index(p.FieldPath(key), i), kind, id)
+		if seen.First(id) {
+			p.AddRef(validate.Index(p.FieldPath(key), i), kind, id)
+			out = append(out, id)
+		}
 	}
-	return ids, true
+	return out, true
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)

@@ -152,6 +152,24 @@ func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
+// inList returns the placeholders and arguments of "IN (…)" for values,
+// padded to a power of two by repeating the last value (which changes
+// nothing in an IN list): lists of every length then share a few
+// statements, so they neither crowd out the other queries of SQLite's
+// statement cache nor grow PostgreSQL's rebound-query cache one length at
+// a time. values must not be empty.
+func inList[T any](values []T) (string, []any) {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = values[min(i, len(values)-1)]
+	}
+	return placeholders(n), args
+}
+
 // placeholders returns "?, ?, ?" for n arguments.
 func placeholders(n int) string {
 	if n <= 0 {
