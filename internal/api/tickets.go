@@ -157,8 +157,8 @@ func (s *Server) readCustomFields(ctx context.Context, ws int64, obj *validate.O
 		return nil, err
 	}
 	out := map[string]any{}
-	for key, value := range cf.Values {
-		cf.Raw(key)
+	for _, key := range cf.Keys() {
+		value, _ := cf.Raw(key)
 		path := cf.FieldPath(key)
 		def, known := defs[key]
 		if !known {

@@ -75,17 +75,21 @@ func (p *Params) parseTemplate(path, src string) (*template.Template, bool) {
 	return t, true
 }
 
-// TemplateMap reads an object whose values are all templates (headers,
-// connector action params).
-func (p *Params) TemplateMap(key string, required bool) (map[string]*template.Template, bool) {
+// TemplateMap reads an object of at most max entries (called noun in the
+// error) whose values are all templates (headers).
+func (p *Params) TemplateMap(key string, required bool, max int, noun string) (map[string]*template.Template, bool) {
 	obj, ok := p.Object.Object(key, required)
 	if !ok {
 		return nil, false
 	}
+	if len(obj.Values) > max {
+		p.Errs.Add(obj.Path, "must have at most %d %s", max, noun)
+		return nil, false
+	}
 	out := map[string]*template.Template{}
 	valid := true
-	for k, v := range obj.Values {
-		obj.Raw(k)
+	for _, k := range obj.Keys() {
+		v, _ := obj.Raw(k)
 		s, isString := v.(string)
 		if !isString {
 			if isScalar(v) {

@@ -27,10 +27,11 @@ func (p Param) Schema() map[string]any {
 	case Templates:
 		s["type"] = "object"
 		s["additionalProperties"] = map[string]any{"type": []string{"string", "number", "boolean"}}
+		s["maxProperties"] = p.maxItems()
 	case Object:
 		s["type"] = "object"
 	case TextOrList:
-		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
+		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "maxItems": p.maxItems()}}
 	}
 	if !p.Required {
 		// null stands for an omitted parameter.

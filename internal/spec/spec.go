@@ -61,9 +61,9 @@ type Param struct {
 	// Min and Max bound an Integer, Number or Duration.
 	Min *float64 `json:"minimum,omitempty"`
 	Max *float64 `json:"maximum,omitempty"`
-	// MaxItems bounds the items of a Strings list (and of a TextOrList
-	// given as a list): a longer list is one error, its items unread.
-	// References have param.MaxRefs.
+	// MaxItems bounds the items of a Strings or TextOrList list and the
+	// entries of a Templates object: a longer one is one error, its items
+	// unread. References have param.MaxRefs.
 	MaxItems int `json:"max_items,omitempty"`
 	// Reference is the kind of object a Reference or References names.
 	Reference param.Kind `json:"reference,omitempty"`
@@ -152,7 +152,7 @@ func read(p *param.Params, s Param) (any, bool) {
 	case Strings:
 		return p.StringList(s.Name, s.Required, s.maxItems(), s.Name)
 	case Templates:
-		return p.TemplateMap(s.Name, s.Required)
+		return p.TemplateMap(s.Name, s.Required, s.maxItems(), s.Name)
 	case Identifier:
 		return p.Identifier(s.Name, s.Required)
 	case Object:
