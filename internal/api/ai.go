@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
@@ -104,10 +106,16 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 	obj := validate.NewObject(&errs, "", body)
 	settings := helpdesk.AISettings{Categories: []string{}, Keywords: map[string][]string{}}
 	if id, ok := obj.String("connector_id", false); ok {
-		c, err := s.db.GetConnector(ctx, p.WorkspaceID, id)
+		var c connector.Connector
+		err := storage.ErrNotFound // what is not a UUID cannot exist
+		if connector.IsID(id) {
+			c, err = s.db.GetConnector(ctx, p.WorkspaceID, id)
+		}
 		switch {
-		case !connector.IsID(id) || err != nil:
+		case errors.Is(err, storage.ErrNotFound):
 			errs.Add("connector_id", "no connector with id %q in this workspace", id)
+		case err != nil:
+			return err
 		case c.Type != aiConnectorType:
 			errs.Add("connector_id", "connector %q is of type %s; expected ai", id, c.Type)
 		default:
