@@ -10,6 +10,7 @@ import (
 
 // Decode parses JSON into generic values (objects as map[string]any, numbers
 // as json.Number) so that each field can be checked and reported by path.
+// Strings and object keys come without NUL characters (see StripNUL).
 func Decode(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -19,6 +20,9 @@ func Decode(data []byte) (any, error) {
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("unexpected data after the JSON value")
+	}
+	if mayHoldNUL(data) {
+		v = StripNULTree(v)
 	}
 	return v, nil
 }
