@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Decode parses JSON into generic values (objects as map[string]any, numbers
@@ -273,14 +274,7 @@ func (o *Object) OneOf(key, value string, allowed ...string) bool {
 // Keys lists the object's keys, sorted: reading them in this order makes
 // which errors are listed, when there are more than MaxErrors, the same
 // from one request to the next.
-func (o *Object) Keys() []string {
-	keys := make([]string, 0, len(o.Values))
-	for k := range o.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (o *Object) Keys() []string { return slices.Sorted(maps.Keys(o.Values)) }
 
 // UnknownKeys lists, sorted, the keys that no reader asked for.
 func (o *Object) UnknownKeys(ignored ...string) []string {

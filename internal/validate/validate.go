@@ -7,7 +7,8 @@ package validate
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,14 +36,7 @@ func (e *Error) Error() string {
 	return msg
 }
 
-func (e *Error) paths() []string {
-	paths := make([]string, 0, len(e.Fields))
-	for p := range e.Fields {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	return paths
-}
+func (e *Error) paths() []string { return slices.Sorted(maps.Keys(e.Fields)) }
 
 // Message is the one-line summary shown as "message" in a 422 body: the
 // first error (by path order) plus a count of the others, as users read it,
