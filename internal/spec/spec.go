@@ -150,9 +150,9 @@ func read(p *param.Params, s Param) (any, bool) {
 	case References:
 		return p.RefList(s.Name, s.Reference, s.Required)
 	case Strings:
-		return p.StringList(s.Name, s.Required, s.maxItems(), s.Name)
+		return p.StringList(s.Name, s.Required, s.ItemLimit(), s.Name)
 	case Templates:
-		return p.TemplateMap(s.Name, s.Required, s.maxItems(), s.Name)
+		return p.TemplateMap(s.Name, s.Required, s.ItemLimit(), s.Name)
 	case Identifier:
 		return p.Identifier(s.Name, s.Required)
 	case Object:
@@ -165,15 +165,20 @@ func read(p *param.Params, s Param) (any, bool) {
 	panic(fmt.Sprintf("spec: parameter %s has unknown type %q", s.Name, s.Type))
 }
 
-// maxItems is the most items a list parameter takes; every list has one.
-func (s Param) maxItems() int {
-	switch {
-	case s.Type == References:
+// ItemLimit is the most items a list parameter (References, Strings,
+// TextOrList) or entries a Templates object takes, and 0 for the other
+// types. Every list has one: a list parameter without MaxItems panics.
+func (s Param) ItemLimit() int {
+	switch s.Type {
+	case References:
 		return param.MaxRefs
-	case s.MaxItems <= 0:
-		panic(fmt.Sprintf("spec: list parameter %s has no MaxItems", s.Name))
+	case Strings, TextOrList, Templates:
+		if s.MaxItems <= 0 {
+			panic(fmt.Sprintf("spec: list parameter %s has no MaxItems", s.Name))
+		}
+		return s.MaxItems
 	}
-	return s.MaxItems
+	return 0
 }
 
 func (s Param) within(n float64) bool {
