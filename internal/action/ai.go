@@ -1,6 +1,7 @@
 package action
 
 import (
+	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/llm"
 	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/spec"
@@ -38,7 +39,7 @@ var (
 		Category:    CategoryAI,
 		Description: "AI categorization and sentiment: optional categories, applyTags, minConfidence; output {category, confidence, sentiment, urgency}.",
 		Params: []spec.Param{
-			{Name: "categories", Type: spec.Strings, Example: []string{"billing", "shipping", "technical"},
+			{Name: "categories", Type: spec.Strings, MaxItems: helpdesk.MaxCategories, Example: []string{"billing", "shipping", "technical"},
 				Description: "The categories to choose from; default: the workspace's AI settings."},
 			{Name: "applyTags", Type: spec.Boolean, Default: false, Example: true,
 				Description: "Tag the ticket with the category (a tag of that name, created when missing)."},

@@ -21,9 +21,9 @@ var sendEmail = Definition{
 	Category:    CategoryCommunication,
 	Description: "Send an email to any address: to, cc (an address, a comma-separated list or an array; templates allowed), subject, content, through the SMTP connector connectorId.",
 	Params: []spec.Param{
-		{Name: "to", Type: spec.TextOrList, Required: true, Custom: true, Templates: true, Example: "billing@example.com, {{customer.email}}",
+		{Name: "to", Type: spec.TextOrList, Required: true, Custom: true, Templates: true, MaxItems: smtpmail.MaxRecipients, Example: "billing@example.com, {{customer.email}}",
 			Description: "The recipients: an address, a comma-separated list or an array; templates allowed."},
-		{Name: "cc", Type: spec.TextOrList, Custom: true, Templates: true, Example: []string{"lead@example.com"},
+		{Name: "cc", Type: spec.TextOrList, Custom: true, Templates: true, MaxItems: smtpmail.MaxRecipients, Example: []string{"lead@example.com"},
 			Description: "Copies, like to."},
 		{Name: "subject", Type: spec.Template, Required: true, Example: "Ticket {{ticket.id}}: {{ticket.subject}}",
 			Description: "The subject."},
@@ -48,6 +48,17 @@ func recipients(p *param.Params, key string, required bool) {
 		}
 		return
 	}
+	n := 0
+	switch v := raw.(type) {
+	case string:
+		n = strings.Count(v, ",") + 1
+	case []any:
+		n = len(v)
+	}
+	if n > smtpmail.MaxRecipients {
+		p.Errs.Add(p.FieldPath(key), "must have at most %d addresses", smtpmail.MaxRecipients)
+		return
+	}
 	var items []string
 	switch v := raw.(type) {
 	case string:
@@ -66,9 +77,10 @@ func recipients(p *param.Params, key string, required bool) {
 		return
 	}
 	count := 0
+	var seen validate.Seen
 	for _, item := range items {
 		item = strings.TrimSpace(item)
-		if item == "" {
+		if item == "" || !seen.First(item) {
 			continue
 		}
 		count++

@@ -31,7 +31,7 @@ var sendWebhook = Definition{
 			Description: "Where to send the request; a URL without variables is checked when the workflow is saved."},
 		{Name: "method", Type: spec.String, Default: "POST", Example: "POST",
 			Description: "The HTTP method, one of " + strings.Join(WebhookMethods, ", ") + " (any case)."},
-		{Name: "headers", Type: spec.Templates, Example: map[string]any{"X-Ticket": "{{ticket.id}}"},
+		{Name: "headers", Type: spec.Templates, MaxItems: maxWebhookHeaders, Example: map[string]any{"X-Ticket": "{{ticket.id}}"},
 			Description: "Request headers; values are templates."},
 		{Name: "body", Type: spec.Template, Example: `{"ticketId": "{{ticket.id}}"}`,
 			Description: "The request body; a JSON body is rendered with JSON escaping."},
@@ -51,6 +51,9 @@ var sendWebhook = Definition{
 		}
 	},
 }
+
+// maxWebhookHeaders bounds the headers of one send_webhook step.
+const maxWebhookHeaders = 50
 
 // looksLikeJSON decides whether a body template is JSON, so that values are
 // escaped for JSON rather than pasted as text.

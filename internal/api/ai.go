@@ -1,20 +1,20 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/llm"
+	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // Limits of AI configuration.
 const (
-	maxCategories = 50
-	maxKeywords   = 100
 	maxReplyBody  = 64 << 10
 	maxReplyTitle = 200
 )
@@ -106,10 +106,16 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 	obj := validate.NewObject(&errs, "", body)
 	settings := helpdesk.AISettings{Categories: []string{}, Keywords: map[string][]string{}}
 	if id, ok := obj.String("connector_id", false); ok {
-		c, err := s.db.GetConnector(ctx, p.WorkspaceID, id)
+		var c connector.Connector
+		err := storage.ErrNotFound // what is not a UUID cannot exist
+		if connector.IsID(id) {
+			c, err = s.db.GetConnector(ctx, p.WorkspaceID, id)
+		}
 		switch {
-		case !connector.IsID(id) || err != nil:
+		case errors.Is(err, storage.ErrNotFound):
 			errs.Add("connector_id", "no connector with id %q in this workspace", id)
+		case err != nil:
+			return err
 		case c.Type != llm.Type:
 			errs.Add("connector_id", "connector %q is of type %s; expected %s", id, c.Type, llm.Type)
 		default:
@@ -117,16 +123,15 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 		}
 	}
 	seen := map[string]bool{}
-	if cats, ok := obj.StringList("categories", false); ok {
-		if len(cats) > maxCategories {
-			errs.Add("categories", "must have at most %d categories", maxCategories)
-		}
+	if cats, ok := obj.StringList("categories", false, helpdesk.MaxCategories, "categories"); ok {
+		var twice validate.Seen
 		for i, c := range cats {
 			c = strings.TrimSpace(c)
-			if seen[strings.ToLower(c)] {
+			folded := strings.ToLower(c)
+			if seen[folded] && twice.First(folded) {
 				errs.Add(validate.Index("categories", i), "is listed twice")
 			}
-			seen[strings.ToLower(c)] = true
+			seen[folded] = true
 			settings.Categories = append(settings.Categories, c)
 		}
 	}
@@ -141,15 +146,12 @@ func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request, p prin
 		settings.CategoryField = key
 	}
 	if kw, given := obj.Object("keywords", false); given {
-		for cat := range kw.Values {
-			words, ok := kw.StringList(cat, true)
+		for _, cat := range kw.Keys() {
 			if !seen[strings.ToLower(cat)] {
 				errs.Add(kw.FieldPath(cat), "is not one of the categories")
 				continue
 			}
-			if ok && len(words) > maxKeywords {
-				errs.Add(kw.FieldPath(cat), "must have at most %d keywords", maxKeywords)
-			}
+			words, _ := kw.StringList(cat, true, helpdesk.MaxKeywords, "keywords")
 			settings.Keywords[cat] = words
 		}
 	}

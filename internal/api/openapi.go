@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/reference"
 	"github.com/deskflow/deskflow/internal/spec"
+	"github.com/deskflow/deskflow/internal/validate"
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
@@ -80,7 +82,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "deskflow API",
 			"version":     "1.0.0",
-			"description": "Helpdesk workflow automation. Every call needs `Authorization: Bearer <token>` and `X-Workspace-Id: <integer>`. Single objects come as {\"data\": {...}}, lists as {\"data\": [...], \"meta\": {...}}. Validation errors are 422 {\"message\", \"errors\": {\"field.path\": [\"...\"]}}.",
+			"description": "Helpdesk workflow automation. Every call needs `Authorization: Bearer <token>` and `X-Workspace-Id: <integer>`. Single objects come as {\"data\": {...}}, lists as {\"data\": [...], \"meta\": {...}}. Validation errors are 422 {\"message\", \"errors\": {\"field.path\": [\"...\"]}}: at most " + strconv.Itoa(validate.MaxErrors) + " are listed, and the message counts the others; a list longer than its maximum is one error naming the maximum. Text is stored without NUL (U+0000) characters, which are removed.",
 		},
 		"paths": paths,
 		"components": map[string]any{

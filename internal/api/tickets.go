@@ -157,8 +157,8 @@ func (s *Server) readCustomFields(ctx context.Context, ws int64, obj *validate.O
 		return nil, err
 	}
 	out := map[string]any{}
-	for key, value := range cf.Values {
-		cf.Raw(key)
+	for _, key := range cf.Keys() {
+		value, _ := cf.Raw(key)
 		path := cf.FieldPath(key)
 		def, known := defs[key]
 		if !known {
@@ -355,26 +355,22 @@ func (s *Server) addTicketTags(w http.ResponseWriter, r *http.Request, p princip
 	if err != nil {
 		return err
 	}
-	var errs validate.Errors
-	obj := validate.NewObject(&errs, "", body)
-	tags, valid := obj.StringList("tags", true)
-	if valid && len(tags) == 0 {
-		errs.Add("tags", "must not be empty")
-	}
+	var (
+		errs validate.Errors
+		refs []param.Ref
+	)
+	obj := &param.Params{Object: validate.NewObject(&errs, "", body), Refs: &refs}
+	tags, _ := obj.RefList("tags", param.KindTag, true)
 	obj.RejectUnknown()
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	missing, err := s.db.MissingTags(ctx, p.WorkspaceID, tags)
+	problems, err := s.db.CheckRefs(ctx, p.WorkspaceID, refs)
 	if err != nil {
 		return err
 	}
-	for i, t := range tags {
-		for _, m := range missing {
-			if t == m {
-				errs.Add(validate.Index("tags", i), "no tag with id %q in this workspace", t)
-			}
-		}
+	for _, pr := range problems {
+		errs.Add(pr.Ref.Path, "%s", pr.Message)
 	}
 	if err := errs.Err(); err != nil {
 		return err

@@ -186,7 +186,7 @@ func Parse(value any) (Schedule, error) {
 		items, typeErr := 0, false
 		for _, d := range dayNames {
 			path := weekly.FieldPath(d)
-			raw, ok := weekly.Array(d, false)
+			raw, ok := weekly.Array(d, false, MaxIntervalsPerDay, "intervals")
 			if errs.Has(path) {
 				typeErr = true
 			}
@@ -196,14 +196,7 @@ func Parse(value any) (Schedule, error) {
 			items += len(raw)
 			out.Weekly[d] = parseDay(errs, path, raw)
 		}
-		unknown := make([]string, 0)
-		for k := range weekly.Values {
-			if !slices.Contains(dayNames[:], k) {
-				unknown = append(unknown, k)
-			}
-		}
-		slices.Sort(unknown)
-		for _, k := range unknown {
+		for _, k := range weekly.UnknownKeys() { // every day was read
 			errs.Add(weekly.FieldPath(k), "is not a day of the week (monday, tuesday, wednesday, thursday, friday, saturday or sunday)")
 		}
 		if items == 0 && !typeErr {
@@ -211,7 +204,7 @@ func Parse(value any) (Schedule, error) {
 		}
 	}
 
-	if raw, ok := root.Array("closed_dates", false); ok {
+	if raw, ok := root.Array("closed_dates", false, MaxClosedDates, "dates"); ok {
 		out.ClosedDates = parseDates(errs, root.FieldPath("closed_dates"), raw)
 	}
 
@@ -238,15 +231,14 @@ type parsedInterval struct {
 }
 
 func parseDay(errs *validate.Errors, path string, raw []any) []Interval {
-	if len(raw) > MaxIntervalsPerDay {
-		errs.Add(path, "must have at most %d intervals", MaxIntervalsPerDay)
-		return []Interval{}
-	}
 	ivs := make([]parsedInterval, 0, len(raw))
+	var reported validate.Seen
 	for i, item := range raw {
 		p := validate.Index(path, i)
 		if _, isObject := item.(map[string]any); !isObject {
-			errs.Add(p, "must be an object with start and end")
+			if reported.First(item) {
+				errs.Add(p, "must be an object with start and end")
+			}
 			continue
 		}
 		o := validate.NewObject(errs, p, item)
@@ -321,15 +313,14 @@ func formatClock(m int) string {
 }
 
 func parseDates(errs *validate.Errors, path string, raw []any) []string {
-	if len(raw) > MaxClosedDates {
-		errs.Add(path, "must have at most %d dates", MaxClosedDates)
-		return []string{}
-	}
 	out := make([]string, 0, len(raw))
+	var reported validate.Seen
 	for i, item := range raw {
 		s, isString := item.(string)
 		if _, ok := parseDate(s); !isString || !ok {
-			errs.Add(validate.Index(path, i), "must be a date YYYY-MM-DD")
+			if reported.First(item) {
+				errs.Add(validate.Index(path, i), "must be a date YYYY-MM-DD")
+			}
 			continue
 		}
 		out = append(out, s)

@@ -58,7 +58,7 @@ func Parse(body any, current *Connector) (Input, error) {
 		for _, c := range def.Credentials {
 			allowed[c.Key] = true
 		}
-		for k := range creds.Values {
+		for _, k := range creds.Keys() {
 			v, ok := creds.String(k, false)
 			if !allowed[k] {
 				errs.Add(creds.FieldPath(k), "is not a credential of %s connectors", in.Type)

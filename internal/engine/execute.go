@@ -10,6 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // errClaimed means another job holds the step: this one stops.
@@ -229,7 +230,7 @@ func (e *Engine) finished(s run.Step, status string, x *action.Exec, out any, ms
 	if x != nil && x.Input != nil {
 		s.Input = x.Input
 	}
-	s.Output = out
+	s.Output = validate.StripNULTree(out) // outputs come from outside: see validate.StripNUL
 	return s
 }
 

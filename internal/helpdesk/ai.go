@@ -12,6 +12,13 @@ type SavedReply struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Limits of AI classification: categories of a workspace or of a
+// classify_ticket step, keywords of one category.
+const (
+	MaxCategories = 50
+	MaxKeywords   = 100
+)
+
 // AISettings are a workspace's AI defaults.
 type AISettings struct {
 	// ConnectorID is the "ai" connector used when an action names none;

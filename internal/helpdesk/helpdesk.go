@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+
+	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // NewID returns a new ULID string, the id of every object but workspaces and
@@ -218,6 +220,15 @@ func SizeText(n int) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// InboundText is text received from outside deskflow — an inbound email's
+// subject, body, sender name and address, Message-ID — made fit to store
+// and to match on: its NUL characters, which PostgreSQL cannot store in
+// text, are removed, as they are from API requests (validate.StripNUL), so
+// that a message carrying one is kept rather than lost. Whatever reads
+// inbound messages calls it on every text it takes from one, before
+// conditions or storage see it.
+func InboundText(s string) string { return validate.StripNUL(s) }
 
 // TicketChange is an update of a ticket's fields; nil fields stay.
 type TicketChange struct {

@@ -75,17 +75,21 @@ func (p *Params) parseTemplate(path, src string) (*template.Template, bool) {
 	return t, true
 }
 
-// TemplateMap reads an object whose values are all templates (headers,
-// connector action params).
-func (p *Params) TemplateMap(key string, required bool) (map[string]*template.Template, bool) {
+// TemplateMap reads an object of at most max entries (called noun in the
+// error) whose values are all templates (headers).
+func (p *Params) TemplateMap(key string, required bool, max int, noun string) (map[string]*template.Template, bool) {
 	obj, ok := p.Object.Object(key, required)
 	if !ok {
 		return nil, false
 	}
+	if len(obj.Values) > max {
+		p.Errs.Add(obj.Path, "must have at most %d %s", max, noun)
+		return nil, false
+	}
 	out := map[string]*template.Template{}
 	valid := true
-	for k, v := range obj.Values {
-		obj.Raw(k)
+	for _, k := range obj.Keys() {
+		v, _ := obj.Raw(k)
 		s, isString := v.(string)
 		if !isString {
 			if isScalar(v) {
@@ -129,9 +133,15 @@ func (p *Params) AddRef(path string, kind Kind, id string, connectorTypes ...str
 	*p.Refs = append(*p.Refs, Ref{Path: path, Kind: kind, ID: id, ConnectorTypes: connectorTypes})
 }
 
-// RefList records that key is a non-empty array of ids of objects of kind.
+// MaxRefs bounds a list of references (the tags of add_tags, of a tag
+// trigger, of a request adding tags to a ticket).
+const MaxRefs = 100
+
+// RefList records that key is a non-empty array of at most MaxRefs ids of
+// objects of kind. An id listed twice is recorded once, at its first index,
+// and returned once.
 func (p *Params) RefList(key string, kind Kind, required bool) ([]string, bool) {
-	ids, ok := p.StringList(key, required)
+	ids, ok := p.StringList(key, required, MaxRefs, string(kind)+"s")
 	if !ok {
 		return nil, false
 	}
@@ -139,10 +149,15 @@ func (p *Params) RefList(key string, kind Kind, required bool) ([]string, bool) 
 		p.Errs.Add(p.FieldPath(key), "must not be empty")
 		return nil, false
 	}
+	out := make([]string, 0, len(ids))
+	var seen validate.Seen
 	for i, id := range ids {
-		p.AddRef(validate.Index(p.FieldPath(key), i), kind, id)
+		if seen.First(id) {
+			p.AddRef(validate.Index(p.FieldPath(key), i), kind, id)
+			out = append(out, id)
+		}
 	}
-	return ids, true
+	return out, true
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)

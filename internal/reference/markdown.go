@@ -119,6 +119,9 @@ func typeText(p spec.Param) string {
 	case p.Min != nil:
 		t += fmt.Sprintf(", ≥ %v", *p.Min)
 	}
+	if n := p.ItemLimit(); n > 0 {
+		t += fmt.Sprintf(", at most %d", n)
+	}
 	if len(p.ConnectorTypes) > 0 {
 		t += ", a " + strings.Join(p.ConnectorTypes, " or ") + " connector"
 	}

@@ -20,17 +20,18 @@ func (p Param) Schema() map[string]any {
 	case Reference:
 		s["type"] = "string"
 	case References, Strings:
-		s["type"], s["items"] = "array", map[string]any{"type": "string", "minLength": 1}
+		s["type"], s["items"], s["maxItems"] = "array", map[string]any{"type": "string", "minLength": 1}, p.ItemLimit()
 		if p.Required {
 			s["minItems"] = 1
 		}
 	case Templates:
 		s["type"] = "object"
 		s["additionalProperties"] = map[string]any{"type": []string{"string", "number", "boolean"}}
+		s["maxProperties"] = p.ItemLimit()
 	case Object:
 		s["type"] = "object"
 	case TextOrList:
-		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}
+		s["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "maxItems": p.ItemLimit()}}
 	}
 	if !p.Required {
 		// null stands for an omitted parameter.

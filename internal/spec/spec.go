@@ -61,6 +61,10 @@ type Param struct {
 	// Min and Max bound an Integer, Number or Duration.
 	Min *float64 `json:"minimum,omitempty"`
 	Max *float64 `json:"maximum,omitempty"`
+	// MaxItems bounds the items of a Strings or TextOrList list and the
+	// entries of a Templates object: a longer one is one error, its items
+	// unread. References have param.MaxRefs.
+	MaxItems int `json:"max_items,omitempty"`
 	// Reference is the kind of object a Reference or References names.
 	Reference param.Kind `json:"reference,omitempty"`
 	// ConnectorTypes are the connector types a connector reference
@@ -146,9 +150,9 @@ func read(p *param.Params, s Param) (any, bool) {
 	case References:
 		return p.RefList(s.Name, s.Reference, s.Required)
 	case Strings:
-		return p.StringList(s.Name, s.Required)
+		return p.StringList(s.Name, s.Required, s.ItemLimit(), s.Name)
 	case Templates:
-		return p.TemplateMap(s.Name, s.Required)
+		return p.TemplateMap(s.Name, s.Required, s.ItemLimit(), s.Name)
 	case Identifier:
 		return p.Identifier(s.Name, s.Required)
 	case Object:
@@ -159,6 +163,22 @@ func read(p *param.Params, s Param) (any, bool) {
 		return o.Values, true
 	}
 	panic(fmt.Sprintf("spec: parameter %s has unknown type %q", s.Name, s.Type))
+}
+
+// ItemLimit is the most items a list parameter (References, Strings,
+// TextOrList) or entries a Templates object takes, and 0 for the other
+// types. Every list has one: a list parameter without MaxItems panics.
+func (s Param) ItemLimit() int {
+	switch s.Type {
+	case References:
+		return param.MaxRefs
+	case Strings, TextOrList, Templates:
+		if s.MaxItems <= 0 {
+			panic(fmt.Sprintf("spec: list parameter %s has no MaxItems", s.Name))
+		}
+		return s.MaxItems
+	}
+	return 0
 }
 
 func (s Param) within(n float64) bool {

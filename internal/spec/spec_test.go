@@ -2,6 +2,7 @@ package spec_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/deskflow/deskflow/internal/param"
@@ -88,4 +89,37 @@ func TestObjectSchema(t *testing.T) {
 	if to := props["timeout"].(map[string]any); !reflect.DeepEqual(to["type"], []any{"integer", "null"}) || to["default"] != 30000 {
 		t.Errorf("timeout schema: %v", to)
 	}
+}
+
+// Every list parameter has a maximum: a longer list is one error naming it,
+// and a list parameter declared without one is refused.
+func TestListsHaveAMaximum(t *testing.T) {
+	params := []spec.Param{
+		{Name: "categories", Type: spec.Strings, MaxItems: 2},
+		{Name: "headers", Type: spec.Templates, MaxItems: 1},
+		{Name: "tags", Type: spec.References, Reference: param.KindTag},
+	}
+	tags := make([]string, param.MaxRefs+1)
+	for i := range tags {
+		tags[i] = `"t"`
+	}
+	body := `{"categories": ["a", "b", "c"], "headers": {"A": "1", "B": "2"}, "tags": [` + strings.Join(tags, ",") + `]}`
+	var errs validate.Errors
+	var refs []param.Ref
+	spec.Read(param.New(&errs, "p", decode(t, body), &refs, nil), params)
+	ve, _ := validate.As(errs.Err())
+	want := map[string][]string{
+		"p.categories": {"must have at most 2 categories"},
+		"p.headers":    {"must have at most 1 headers"},
+		"p.tags":       {"must have at most 100 tags"},
+	}
+	if ve == nil || !reflect.DeepEqual(ve.Fields, want) || len(refs) != 0 {
+		t.Errorf("errors %v and %d references, want %v and none", ve, len(refs), want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("a list parameter without MaxItems was accepted")
+		}
+	}()
+	spec.Param{Name: "labels", Type: spec.Strings}.ItemLimit()
 }

@@ -9,8 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // ErrNotFound means the object does not exist in the workspace.
@@ -151,6 +154,61 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// withoutNUL returns args with NUL characters removed from its strings
+// (validate.StripNUL): PostgreSQL refuses them in text (SQLSTATE 22021),
+// SQLite stores them, and both must store the same. Text is cleaned where
+// it enters (request bodies, saved outputs); this is the last guard, on
+// both back ends, for any other way in. It copies args only when a string
+// has a NUL.
+func withoutNUL(args []any) []any {
+	var out []any
+	for i, a := range args {
+		var clean any
+		switch v := a.(type) {
+		case string:
+			if s := validate.StripNUL(v); len(s) != len(v) {
+				clean = s
+			}
+		case *string:
+			if v == nil {
+				break
+			}
+			if s := validate.StripNUL(*v); len(s) != len(*v) {
+				clean = &s
+			}
+		}
+		if clean == nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = clean
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// inList returns the placeholders and arguments of "IN (…)" for values,
+// padded to a power of two by repeating the last value (which changes
+// nothing in an IN list): lists of every length then share a few
+// statements, so they neither crowd out the other queries of SQLite's
+// statement cache nor grow PostgreSQL's rebound-query cache one length at
+// a time. values must not be empty.
+func inList[T any](values []T) (string, []any) {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = values[min(i, len(values)-1)]
+	}
+	return placeholders(n), args
+}
 
 // placeholders returns "?, ?, ?" for n arguments.
 func placeholders(n int) string {

@@ -78,7 +78,7 @@ type pgExecutor interface {
 type pgQuerier struct{ x pgExecutor }
 
 func (q pgQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := q.x.Exec(ctx, rebind(query), args...)
+	tag, err := q.x.Exec(ctx, rebind(query), withoutNUL(args)...)
 	if err != nil {
 		return 0, err
 	}
@@ -86,7 +86,7 @@ func (q pgQuerier) exec(ctx context.Context, query string, args ...any) (int64, 
 }
 
 func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := q.x.Query(ctx, rebind(query), args...)
+	r, err := q.x.Query(ctx, rebind(query), withoutNUL(args)...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (q pgQuerier) query(ctx context.Context, query string, args ...any) (rows, 
 }
 
 func (q pgQuerier) queryRow(ctx context.Context, query string, args ...any) row {
-	return q.x.QueryRow(ctx, rebind(query), args...)
+	return q.x.QueryRow(ctx, rebind(query), withoutNUL(args)...)
 }
 
 var rebound sync.Map // query with ? → query with $n

@@ -20,65 +20,63 @@ var refTables = map[param.Kind]string{
 }
 
 // CheckRefs reports every reference to an object that is not in the
-// workspace, and every connector of a type the parameter does not accept.
-// It queries once per kind.
+// workspace, and every connector of a type the parameter does not accept,
+// in the order of refs. Each kind's distinct ids are looked up together, in
+// statements of at most refBatch ids (SQLite takes at most 32,766
+// variables in a statement, PostgreSQL 65,535).
 func (db *DB) CheckRefs(ctx context.Context, workspaceID int64, refs []param.Ref) ([]workflow.RefProblem, error) {
-	byKind := map[param.Kind][]param.Ref{}
+	ids := map[param.Kind][]string{}
+	seen := map[refKey]bool{}
 	for _, r := range refs {
-		byKind[r.Kind] = append(byKind[r.Kind], r)
+		key := refKey{r.Kind, r.ID}
+		if !seen[key] {
+			seen[key] = true
+			ids[r.Kind] = append(ids[r.Kind], r.ID)
+		}
 	}
-	var problems []workflow.RefProblem
-	for kind, kindRefs := range byKind {
+	types := map[refKey]string{} // the objects found, with their connector type
+	for kind, kindIDs := range ids {
 		query, ok := refTables[kind]
 		if !ok {
 			return nil, fmt.Errorf("check refs: unknown kind %s", kind)
 		}
-		args := []any{workspaceID}
-		for _, r := range kindRefs {
-			args = append(args, r.ID)
-		}
-		found, err := queryAll(ctx, db.b.reader(), scanPair, fmt.Sprintf(query, placeholders(len(kindRefs))), args...)
-		if err != nil {
-			return nil, fmt.Errorf("check %s refs: %w", kind, err)
-		}
-		types := map[string]string{}
-		for _, f := range found {
-			types[f[0]] = f[1]
-		}
-		for _, r := range kindRefs {
-			t, exists := types[r.ID]
-			switch {
-			case !exists:
-				problems = append(problems, workflow.RefProblem{Ref: r, Message: fmt.Sprintf("no %s with id %q in this workspace", kind, r.ID)})
-			case len(r.ConnectorTypes) > 0 && !slices.Contains(r.ConnectorTypes, t):
-				problems = append(problems, workflow.RefProblem{Ref: r, Message: fmt.Sprintf("connector %q is of type %s; expected %s", r.ID, t, strings.Join(r.ConnectorTypes, " or "))})
+		for batch := range slices.Chunk(kindIDs, refBatch) {
+			list, args := inList(batch)
+			found, err := queryAll(ctx, db.b.reader(), scanPair, fmt.Sprintf(query, list), append([]any{workspaceID}, args...)...)
+			if err != nil {
+				return nil, fmt.Errorf("check %s refs: %w", kind, err)
 			}
+			for _, f := range found {
+				types[refKey{kind, f[0]}] = f[1]
+			}
+		}
+	}
+	var problems []workflow.RefProblem
+	for _, r := range refs {
+		t, exists := types[refKey{r.Kind, r.ID}]
+		switch {
+		case !exists:
+			problems = append(problems, workflow.RefProblem{Ref: r, Message: fmt.Sprintf("no %s with id %q in this workspace", r.Kind, r.ID)})
+		case len(r.ConnectorTypes) > 0 && !slices.Contains(r.ConnectorTypes, t):
+			problems = append(problems, workflow.RefProblem{Ref: r, Message: fmt.Sprintf("connector %q is of type %s; expected %s", r.ID, t, strings.Join(r.ConnectorTypes, " or "))})
 		}
 	}
 	return problems, nil
 }
 
+// refKey names one object of the workspace.
+type refKey struct {
+	kind param.Kind
+	id   string
+}
+
+// refBatch is the most ids CheckRefs looks up in one statement.
+const refBatch = 512
+
 func scanPair(r row) ([2]string, error) {
 	var p [2]string
 	err := r.Scan(&p[0], &p[1])
 	return p, err
-}
-
-// MissingTags returns the ids among tagIDs that are not tags of the workspace.
-func (db *DB) MissingTags(ctx context.Context, workspaceID int64, tagIDs []string) ([]string, error) {
-	refs := make([]param.Ref, len(tagIDs))
-	for i, id := range tagIDs {
-		refs[i] = param.Ref{Kind: param.KindTag, ID: id}
-	}
-	problems, err := db.CheckRefs(ctx, workspaceID, refs)
-	if err != nil {
-		return nil, err
-	}
-	missing := make([]string, len(problems))
-	for i, p := range problems {
-		missing[i] = p.Ref.ID
-	}
-	return missing, nil
 }
 
 // Exists reports whether an object of kind with id is in the workspace.

@@ -127,6 +127,7 @@ func (q sqlQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	args = withoutNUL(args)
 	var (
 		res sql.Result
 		err error
@@ -143,6 +144,7 @@ func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) (int64,
 }
 
 func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	args = withoutNUL(args)
 	var (
 		r   *sql.Rows
 		err error
@@ -159,6 +161,7 @@ func (q sqlQuerier) query(ctx context.Context, query string, args ...any) (rows,
 }
 
 func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) row {
+	args = withoutNUL(args)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -132,13 +132,14 @@ func (db *DB) ListTickets(ctx context.Context, workspaceID int64, page Page) ([]
 	if err != nil || len(tickets) == 0 {
 		return tickets, total, err
 	}
-	ids := make([]any, len(tickets))
+	ids := make([]string, len(tickets))
 	index := make(map[string]int, len(tickets))
 	for i, t := range tickets {
 		ids[i] = t.ID
 		index[t.ID] = i
 	}
-	r, err := db.b.reader().query(ctx, `SELECT ticket_id, tag_id FROM ticket_tags WHERE ticket_id IN (`+placeholders(len(ids))+`) ORDER BY created_at, tag_id`, ids...)
+	list, args := inList(ids)
+	r, err := db.b.reader().query(ctx, `SELECT ticket_id, tag_id FROM ticket_tags WHERE ticket_id IN (`+list+`) ORDER BY created_at, tag_id`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load ticket tags: %w", err)
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Decode parses JSON into generic values (objects as map[string]any, numbers
 // as json.Number) so that each field can be checked and reported by path.
+// Strings and object keys come without NUL characters (see StripNUL).
 func Decode(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -19,6 +21,9 @@ func Decode(data []byte) (any, error) {
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("unexpected data after the JSON value")
+	}
+	if mayHoldNUL(data) {
+		v = StripNULTree(v)
 	}
 	return v, nil
 }
@@ -168,8 +173,11 @@ func (o *Object) Number(key string, required bool) (float64, bool) {
 	return f, true
 }
 
-// Array reads an array field.
-func (o *Object) Array(key string, required bool) ([]any, bool) {
+// Array reads an array field of at most max items, called noun in the
+// error ("must have at most 50 conditions"): a longer one is an error, and
+// none of its items is read, so that no request's work grows with a list
+// it is refused for.
+func (o *Object) Array(key string, required bool, max int, noun string) ([]any, bool) {
 	v, ok := o.present(key)
 	if !ok {
 		if required {
@@ -182,27 +190,57 @@ func (o *Object) Array(key string, required bool) ([]any, bool) {
 		o.Errs.Add(o.FieldPath(key), "must be an array")
 		return nil, false
 	}
+	if len(a) > max {
+		o.Errs.Add(o.FieldPath(key), "must have at most %d %s", max, noun)
+		return nil, false
+	}
 	return a, true
 }
 
-// StringList reads an array of non-empty strings.
-func (o *Object) StringList(key string, required bool) ([]string, bool) {
-	items, ok := o.Array(key, required)
+// StringList reads an array of at most max non-empty strings (see Array).
+// A wrong item is reported at its index, once per distinct value: a value
+// repeated is reported where it first occurs.
+func (o *Object) StringList(key string, required bool, max int, noun string) ([]string, bool) {
+	items, ok := o.Array(key, required, max, noun)
 	if !ok {
 		return nil, false
 	}
 	out := make([]string, 0, len(items))
 	valid := true
+	var reported Seen
 	for i, item := range items {
 		s, isString := item.(string)
 		if !isString || isBlank(s) {
-			o.Errs.Add(Index(o.FieldPath(key), i), "must be a non-empty string")
+			if reported.First(item) {
+				o.Errs.Add(Index(o.FieldPath(key), i), "must be a non-empty string")
+			}
 			valid = false
 			continue
 		}
 		out = append(out, s)
 	}
 	return out, valid
+}
+
+// Seen remembers the decoded JSON values met so far, so that a list's
+// repeated values are handled once. The zero value is ready to use.
+type Seen struct{ values map[any]bool }
+
+// First reports whether v is met for the first time. Objects and arrays,
+// which cannot be compared cheaply, are always new.
+func (s *Seen) First(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	if s.values[v] {
+		return false
+	}
+	if s.values == nil {
+		s.values = map[any]bool{}
+	}
+	s.values[v] = true
+	return true
 }
 
 // Object reads a nested object field; a missing field gives an empty object
@@ -233,19 +271,23 @@ func (o *Object) OneOf(key, value string, allowed ...string) bool {
 	return false
 }
 
+// Keys lists the object's keys, sorted: reading them in this order makes
+// which errors are listed, when there are more than MaxErrors, the same
+// from one request to the next.
+func (o *Object) Keys() []string { return slices.Sorted(maps.Keys(o.Values)) }
+
 // UnknownKeys lists, sorted, the keys that no reader asked for.
 func (o *Object) UnknownKeys(ignored ...string) []string {
 	skip := map[string]bool{}
 	for _, k := range ignored {
 		skip[k] = true
 	}
-	keys := make([]string, 0, len(o.Values))
-	for k := range o.Values {
+	var keys []string
+	for _, k := range o.Keys() {
 		if !o.read[k] && !skip[k] {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
 	return keys
 }
 

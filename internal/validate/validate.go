@@ -7,7 +7,8 @@ package validate
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,41 +18,47 @@ import (
 // 422 with errors.As.
 type Error struct {
 	Fields map[string][]string
+	// Dropped counts the errors found beyond MaxErrors, which Fields does
+	// not list.
+	Dropped int
 }
 
 func (e *Error) Error() string {
-	paths := make([]string, 0, len(e.Fields))
-	for p := range e.Fields {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := e.paths()
 	parts := make([]string, 0, len(paths))
 	for _, p := range paths {
 		parts = append(parts, p+": "+strings.Join(e.Fields[p], "; "))
 	}
-	return "validation failed: " + strings.Join(parts, ", ")
+	msg := "validation failed: " + strings.Join(parts, ", ")
+	if e.Dropped > 0 {
+		msg += fmt.Sprintf(" (and %d more)", e.Dropped)
+	}
+	return msg
 }
 
+func (e *Error) paths() []string { return slices.Sorted(maps.Keys(e.Fields)) }
+
 // Message is the one-line summary shown as "message" in a 422 body: the
-// first error (by path order) plus a count of the others, as users read it.
+// first error (by path order) plus a count of the others, as users read it,
+// including those left out of the list.
 func (e *Error) Message() string {
-	paths := make([]string, 0, len(e.Fields))
-	for p := range e.Fields {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := e.paths()
 	if len(paths) == 0 {
 		return "The given data was invalid."
 	}
 	first := paths[0] + " " + e.Fields[paths[0]][0]
-	if len(paths) == 1 && len(e.Fields[paths[0]]) == 1 {
-		return first
-	}
-	total := 0
+	listed := 0
 	for _, p := range paths {
-		total += len(e.Fields[p])
+		listed += len(e.Fields[p])
 	}
-	return fmt.Sprintf("%s (and %d more error%s)", first, total-1, plural(total-1))
+	more := listed - 1 + e.Dropped
+	switch {
+	case more == 0:
+		return first
+	case e.Dropped == 0:
+		return fmt.Sprintf("%s (and %d more error%s)", first, more, plural(more))
+	}
+	return fmt.Sprintf("%s (and %d more error%s; only the first %d are listed)", first, more, plural(more), listed)
 }
 
 func plural(n int) string {
@@ -75,17 +82,29 @@ func Field(path, format string, args ...any) *Error {
 	return &Error{Fields: map[string][]string{path: {fmt.Sprintf(format, args...)}}}
 }
 
-// Errors accumulates field errors. The zero value is ready to use.
+// MaxErrors caps the errors one request lists, so that the answer stays
+// small whatever the request holds: past it, errors are only counted.
+const MaxErrors = 100
+
+// Errors accumulates field errors, at most MaxErrors of them; further ones
+// are counted (Error.Dropped). The zero value is ready to use.
 type Errors struct {
-	fields map[string][]string
+	fields  map[string][]string
+	listed  int
+	dropped int
 }
 
 // Add records a message for the field at path.
 func (e *Errors) Add(path, format string, args ...any) {
+	if e.listed >= MaxErrors {
+		e.dropped++
+		return
+	}
 	if e.fields == nil {
 		e.fields = make(map[string][]string)
 	}
 	e.fields[path] = append(e.fields[path], fmt.Sprintf(format, args...))
+	e.listed++
 }
 
 // Merge adds every field of other, each path prefixed with prefix.
@@ -93,11 +112,12 @@ func (e *Errors) Merge(prefix string, other *Error) {
 	if other == nil {
 		return
 	}
-	for p, msgs := range other.Fields {
-		for _, m := range msgs {
+	for _, p := range other.paths() {
+		for _, m := range other.Fields[p] {
 			e.Add(Join(prefix, p), "%s", m)
 		}
 	}
+	e.dropped += other.Dropped
 }
 
 // Has reports whether the field at path already has an error.
@@ -114,7 +134,7 @@ func (e *Errors) Err() error {
 	if e.Empty() {
 		return nil
 	}
-	return &Error{Fields: e.fields}
+	return &Error{Fields: e.fields, Dropped: e.dropped}
 }
 
 // Join builds a field path: Join("actions.0", "parameters") is

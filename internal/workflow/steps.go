@@ -25,11 +25,7 @@ func (e *stepEnv) params(path string, value any) *param.Params {
 }
 
 func (e *stepEnv) conditions(obj *validate.Object, key string, inPath bool) []Condition {
-	items, _ := obj.Array(key, false)
-	if len(items) > MaxConditions {
-		e.errs.Add(obj.FieldPath(key), "must have at most %d conditions", MaxConditions)
-		return nil
-	}
+	items, _ := obj.Array(key, false, MaxConditions, "conditions")
 	out := make([]Condition, 0, len(items))
 	for i, item := range items {
 		path := validate.Index(obj.FieldPath(key), i)
@@ -58,11 +54,7 @@ func (e *stepEnv) conditions(obj *validate.Object, key string, inPath bool) []Co
 }
 
 func (e *stepEnv) actions(obj *validate.Object, key string) []Action {
-	items, _ := obj.Array(key, false)
-	if len(items) > MaxActions {
-		e.errs.Add(obj.FieldPath(key), "must have at most %d actions", MaxActions)
-		return nil
-	}
+	items, _ := obj.Array(key, false, MaxActions, "actions")
 	out := make([]Action, 0, len(items))
 	for i, item := range items {
 		path := validate.Index(obj.FieldPath(key), i)
@@ -98,11 +90,7 @@ func (e *stepEnv) actions(obj *validate.Object, key string) []Action {
 }
 
 func (e *stepEnv) paths(obj *validate.Object) []Path {
-	items, _ := obj.Array("paths", false)
-	if len(items) > MaxPaths {
-		e.errs.Add("paths", "must have at most %d paths", MaxPaths)
-		return nil
-	}
+	items, _ := obj.Array("paths", false, MaxPaths, "paths")
 	out := make([]Path, 0, len(items))
 	for i, item := range items {
 		po := validate.NewObject(e.errs, validate.Index("paths", i), item)

@@ -156,6 +156,8 @@ func TestCoerce(t *testing.T) {
 		{"array", " a, b ,,c ", `["a","b","c"]`},
 		{"array", " , ", `null`},
 		{"array", []any{"x", json.Number("7")}, `["x","7"]`},
+		{"array", strings.Repeat("x,", MaxArrayItems), `[` + strings.TrimSuffix(strings.Repeat(`"x",`, MaxArrayItems), ",") + `]`},
+		{"array", strings.Repeat("x,", MaxArrayItems+1), "error"},
 		{"integer", " 42 ", `42`},
 		{"integer", json.Number("1.5"), "error"},
 		{"integer", 3.0, `3`},

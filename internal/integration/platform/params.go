@@ -3,6 +3,7 @@ package platform
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -147,6 +148,9 @@ func coerce(p Param, v any) (any, error) {
 				out = append(out, s)
 			}
 		}
+		if len(out) > MaxArrayItems {
+			return nil, errTooManyItems
+		}
 		if len(out) == 0 {
 			return nil, nil
 		}
@@ -163,6 +167,11 @@ func coerce(p Param, v any) (any, error) {
 	}
 	return nil, fmt.Errorf("unknown type %s", p.Type)
 }
+
+// MaxArrayItems bounds the items of an array parameter (labels, tags, …).
+const MaxArrayItems = 100
+
+var errTooManyItems = fmt.Errorf("must have at most %d items", MaxArrayItems)
 
 func clip(s string) string {
 	if len(s) > 60 {
@@ -201,8 +210,8 @@ func ValidateStep(p *param.Params) {
 	if !given || len(offering) == 0 {
 		if given {
 			// Still check that the templates parse.
-			for k, v := range obj.Values {
-				obj.Raw(k)
+			for _, k := range obj.Keys() {
+				v, _ := obj.Raw(k)
 				checkTemplates(p, obj.FieldPath(k), v)
 			}
 		}
@@ -227,12 +236,7 @@ func actionsOf(actionID string, platformIDs []string) []*Action {
 // checkParams checks each given value against the actions that declare
 // it, reporting an error when no offering action accepts it.
 func checkParams(p *param.Params, obj *validate.Object, actions []*Action) {
-	keys := make([]string, 0, len(obj.Values))
-	for k := range obj.Values {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range obj.Keys() {
 		v, _ := obj.Raw(k)
 		path := obj.FieldPath(k)
 		var declared []Param
@@ -316,8 +320,8 @@ func checkTemplates(p *param.Params, path string, v any) bool {
 		}
 	case map[string]any:
 		ok := true
-		for k, e := range x {
-			ok = checkTemplates(p, validate.Join(path, k), e) && ok
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			ok = checkTemplates(p, validate.Join(path, k), x[k]) && ok
 		}
 		return ok
 	case []any:
@@ -369,6 +373,9 @@ func checkValue(p *param.Params, prm Param, v any) error {
 	case []any:
 		if prm.Type != "array" {
 			return fmt.Errorf("must be %s, not an array", typeNoun(prm.Type))
+		}
+		if len(x) > MaxArrayItems {
+			return errTooManyItems
 		}
 		for i, e := range x {
 			switch e.(type) {
