@@ -219,6 +219,8 @@ func TestMessageBodyLimit(t *testing.T) {
 			t.Errorf("the OpenAPI summary of adding a message: %q, want it to state the limit", summary)
 		}
 
+		// The ticket's earlier messages must not fire the workflow.
+		e.settle(tk)
 		// The note would quote the 600-byte message twice: 1201 bytes.
 		wf := e.create("/api/workflows", workflowBody("Quote", "on_inbound_message", nil,
 			act("add_internal_note", map[string]any{"content": "{{message.body}} {{message.body}}"})))
