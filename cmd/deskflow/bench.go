@@ -15,20 +15,19 @@ import (
 // benchCmd runs `deskflow bench`: the end-to-end benchmark on a fresh
 // database, printing a table (and JSON with --json).
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, _ := newFlags("bench")
-	dbURL := fs.Lookup("database-url")
-	_ = dbURL.Value.Set("") // the benchmark wants a fresh database, not the default file
-	workflows := fs.Int("workflows", 100, "workflows in the workspace (mixed triggers and conditions)")
-	events := fs.Int("events", 100000, "inbound messages to send")
-	concurrency := fs.Int("concurrency", 16, "concurrent API clients")
-	tickets := fs.Int("tickets", 0, "tickets the messages are spread over (default events/20, at most 1000)")
-	rate := fs.Float64("rate", 0, "send at most this many events per second (0: as fast as possible)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
-	fairness := fs.Bool("fairness", false, "measure instead how long another workspace's runs take while one workspace has a backlog of --backlog events")
-	backlog := fs.Int("backlog", 100000, "with --fairness: the busy workspace's queued events")
-	probes := fs.Int("probes", 100, "with --fairness: the quiet workspace's events, one every 100 ms")
-	if err := parse(fs, args); err != nil {
+	c := newCommand("bench", "Measures deskflow end to end on a fresh database (a temporary SQLite file, or a fresh schema of the PostgreSQL at --database-url).")
+	dbURL := c.String("database-url", "", "", "postgres://… to measure PostgreSQL (a fresh schema); empty: a temporary SQLite file")
+	workflows := c.Int("workflows", "", 100, "workflows in the workspace (mixed triggers and conditions)")
+	events := c.Int("events", "", 100000, "inbound messages to send")
+	concurrency := c.Int("concurrency", "", 16, "concurrent API clients")
+	tickets := c.Int("tickets", "", 0, "tickets the messages are spread over (default events/20, at most 1000)")
+	rate := c.Float64("rate", "", 0, "send at most this many events per second (0: as fast as possible)")
+	asJSON := c.Bool("json", "", false, "print the result as JSON")
+	cpuProfile := c.String("cpuprofile", "", "", "write a CPU profile of the run to this file (go tool pprof)")
+	fairness := c.Bool("fairness", "", false, "measure instead how long another workspace's runs take while one workspace has a backlog of --backlog events")
+	backlog := c.Int("backlog", "", 100000, "with --fairness: the busy workspace's queued events")
+	probes := c.Int("probes", "", 100, "with --fairness: the quiet workspace's events, one every 100 ms")
+	if err := c.parse(args, stdout); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -49,10 +48,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *fairness {
-		return fairnessCmd(ctx, bench.FairnessConfig{DatabaseURL: dbURL.Value.String(), Backlog: *backlog, Probes: *probes, Progress: progress}, *asJSON, stdout)
+		return fairnessCmd(ctx, bench.FairnessConfig{DatabaseURL: *dbURL, Backlog: *backlog, Probes: *probes, Progress: progress}, *asJSON, stdout)
 	}
 	res, err := bench.Run(ctx, bench.Config{
-		DatabaseURL: dbURL.Value.String(), Workflows: *workflows, Events: *events,
+		DatabaseURL: *dbURL, Workflows: *workflows, Events: *events,
 		Tickets: *tickets, Concurrency: *concurrency, Rate: *rate, Progress: progress,
 	})
 	if err != nil {

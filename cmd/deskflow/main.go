@@ -1,4 +1,5 @@
-// Command deskflow runs the deskflow service and its administration tasks:
+// Command deskflow runs the deskflow service and its administration tasks
+// (`deskflow COMMAND --help` prints a command's flags):
 //
 //	deskflow serve [--addr 127.0.0.1:8080] [--database-url URL]
 //	deskflow migrate [--database-url URL]
@@ -12,14 +13,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
@@ -38,15 +38,16 @@ const usage = `usage:
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
   deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
 
-DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, DESKFLOW_OUTBOUND_ALLOW,
-DESKFLOW_RESCUE_AFTER, DESKFLOW_CHAIN_RUNS, DESKFLOW_CHAIN_STEPS,
-DESKFLOW_QUEUE_LIMIT and DESKFLOW_MAX_MESSAGE_BYTES stand in for the flags.
+  deskflow --version
+
+deskflow COMMAND --help prints the command's flags and the environment
+variable that stands in for each (DESKFLOW_DATABASE_URL, DESKFLOW_ADDR, …).
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil && !errors.Is(err, errHelp) {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(os.Stderr, "deskflow: %s\n\n%s", err, usage)
@@ -61,13 +62,6 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func envOr(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"missing command"}
@@ -76,8 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
-		fs, dbURL := newFlags("migrate")
-		if err := parse(fs, args[1:]); err != nil {
+		c := newCommand("migrate", "Brings the database to the current schema.")
+		dbURL := c.DatabaseURL()
+		if err := c.parse(args[1:], stdout); err != nil {
 			return err
 		}
 		db, err := app.OpenDatabase(ctx, *dbURL)
@@ -102,63 +97,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, version())
+		return nil
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
 }
 
-func envDuration(key string) time.Duration {
-	d, _ := time.ParseDuration(os.Getenv(key))
-	return d
-}
-
-// fromEnv sets flags from the environment variables that stand in for
-// them (flag name → variable); a value the flag refuses is an error naming
-// the variable. Flags given on the command line override them.
-func fromEnv(fs *flag.FlagSet, vars map[string]string) error {
-	for name, key := range vars {
-		if v := os.Getenv(key); v != "" {
-			if err := fs.Set(name, v); err != nil {
-				return usageError{fmt.Sprintf("%s=%q: %v", key, v, err)}
-			}
-		}
-	}
-	return nil
-}
-
-func newFlags(name string) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	dbURL := fs.String("database-url", envOr("DESKFLOW_DATABASE_URL", app.DefaultDatabaseURL), "postgres://…, sqlite:PATH or a file path")
-	return fs, dbURL
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
-}
-
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dbURL := newFlags("serve")
-	addr := fs.String("addr", envOr("DESKFLOW_ADDR", "127.0.0.1:8080"), "listen address")
-	allow := fs.String("outbound-allow", os.Getenv("DESKFLOW_OUTBOUND_ALLOW"), "comma-separated CIDRs outbound requests may reach despite the SSRF guard")
-	rescueAfter := fs.Duration("rescue-after", envDuration("DESKFLOW_RESCUE_AFTER"), "how long a job's node may be silent before another node takes the job over (default 1m)")
-	rateLimit := fs.Float64("rate-limit", api.DefaultRateLimit.Rate, "API requests per second allowed per token, in bursts of 4× that (0: no limit)")
-	chainRuns := fs.Int("chain-runs", engine.DefaultChainRuns, "runs that one event and the events its runs cause may start in all")
-	chainSteps := fs.Int("chain-steps", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
-	queueLimit := fs.Int("queue-limit", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
-	maxMessage := fs.Int("max-message-bytes", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
-	if err := fromEnv(fs, map[string]string{"chain-runs": "DESKFLOW_CHAIN_RUNS", "chain-steps": "DESKFLOW_CHAIN_STEPS", "queue-limit": "DESKFLOW_QUEUE_LIMIT",
-		"max-message-bytes": "DESKFLOW_MAX_MESSAGE_BYTES"}); err != nil {
+	c := newCommand("serve", "Runs the API and the workflow engine; migrates the database first and bootstraps an empty one.")
+	dbURL := c.DatabaseURL()
+	addr := c.String("addr", "DESKFLOW_ADDR", "127.0.0.1:8080", "listen address")
+	allow := c.String("outbound-allow", "DESKFLOW_OUTBOUND_ALLOW", "", "comma-separated CIDRs outbound requests may reach despite the SSRF guard")
+	rescueAfter := c.Duration("rescue-after", "DESKFLOW_RESCUE_AFTER", engine.DefaultRescueAfter, "how long a job's node may be silent before another node takes the job over")
+	rateLimit := c.Float64("rate-limit", "DESKFLOW_RATE_LIMIT", api.DefaultRateLimit.Rate, "API requests per second allowed per token, in bursts of 4× that (0: no limit)")
+	chainRuns := c.Int("chain-runs", "DESKFLOW_CHAIN_RUNS", engine.DefaultChainRuns, "runs that one event and the events its runs cause may start in all")
+	chainSteps := c.Int("chain-steps", "DESKFLOW_CHAIN_STEPS", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
+	queueLimit := c.Int("queue-limit", "DESKFLOW_QUEUE_LIMIT", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
+	maxMessage := c.Int("max-message-bytes", "DESKFLOW_MAX_MESSAGE_BYTES", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
+	if err := c.parse(args, stdout); err != nil {
 		return err
 	}
-	if err := parse(fs, args); err != nil {
-		return err
+	if *rescueAfter <= engine.EventJobTimeout {
+		return usageError{fmt.Sprintf("--rescue-after must be longer than %s, not %s", engine.EventJobTimeout, *rescueAfter)}
+	}
+	if *rateLimit < 0 || *chainRuns < 1 || *chainSteps < 1 {
+		return usageError{"--rate-limit must not be negative, --chain-runs and --chain-steps must be at least 1"}
 	}
 	if *maxMessage < 1 {
 		return usageError{fmt.Sprintf("--max-message-bytes must be at least 1, not %d", *maxMessage)}
@@ -196,9 +161,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func createWorkspace(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dbURL := newFlags("workspace create")
-	name := fs.String("name", "", "workspace name")
-	if err := parse(fs, args); err != nil {
+	c := newCommand("workspace create", "Creates a workspace and prints its id.")
+	dbURL := c.DatabaseURL()
+	name := c.String("name", "", "", "workspace name (required)")
+	if err := c.parse(args, stdout); err != nil {
 		return err
 	}
 	if *name == "" {
@@ -218,11 +184,12 @@ func createWorkspace(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 func createToken(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dbURL := newFlags("token create")
-	workspace := fs.Int64("workspace", 0, "workspace id")
-	role := fs.String("role", "", "admin or agent")
-	name := fs.String("name", "", "user name")
-	if err := parse(fs, args); err != nil {
+	c := newCommand("token create", "Creates a user with a role in a workspace and prints their API token.")
+	dbURL := c.DatabaseURL()
+	workspace := c.Int64("workspace", "", 0, "workspace id (required)")
+	role := c.String("role", "", "", "admin or agent (required)")
+	name := c.String("name", "", "", "user name (default: the role)")
+	if err := c.parse(args, stdout); err != nil {
 		return err
 	}
 	if *workspace <= 0 {
@@ -242,4 +209,25 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintln(stdout, token)
 	return err
+}
+
+// version is the module version and VCS revision the binary was built
+// from.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "deskflow (unknown version)"
+	}
+	v := "deskflow " + info.Main.Version
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " commit " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v
 }

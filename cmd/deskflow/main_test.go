@@ -27,7 +27,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "deskflow")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	// The binary is built as it is shipped: static, without cgo.
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		panic("build deskflow: " + err.Error() + "\n" + string(out))
 	}
 	code := m.Run()
@@ -252,4 +255,35 @@ func (s *served) stop() (int, string) {
 		return -1, out
 	}
 	return 0, out
+}
+
+// TestHelpVersionAndConfiguration: every command prints its flags, with the
+// variable that stands in for each, and exits 0; --version names the build;
+// a variable's bad value and an unsupported database are refused at start,
+// naming what is wrong.
+func TestHelpVersionAndConfiguration(t *testing.T) {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"workspace", "create"}, {"token", "create"}, {"bench"}} {
+		out, stderr, code := run(t, nil, append(cmd, "--help")...)
+		if code != 0 || !strings.Contains(out, "usage: deskflow "+strings.Join(cmd, " ")) || !strings.Contains(out, "--") {
+			t.Errorf("%v --help: exit %d, out %q, stderr %q", cmd, code, out, stderr)
+		}
+	}
+	out, _, _ := run(t, nil, "serve", "--help")
+	for _, want := range []string{"env DESKFLOW_DATABASE_URL", "env DESKFLOW_ADDR", "env DESKFLOW_RATE_LIMIT", "env DESKFLOW_RESCUE_AFTER", "env DESKFLOW_QUEUE_LIMIT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve --help does not say %q", want)
+		}
+	}
+	if out, _, code := run(t, nil, "--version"); code != 0 || !strings.HasPrefix(out, "deskflow ") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+	for _, env := range []string{"DESKFLOW_RESCUE_AFTER=banana", "DESKFLOW_RATE_LIMIT=fast", "DESKFLOW_QUEUE_LIMIT=1.5"} {
+		name := strings.SplitN(env, "=", 2)[0]
+		if _, stderr, code := run(t, []string{env}, "serve"); code != 2 || !strings.Contains(stderr, name) {
+			t.Errorf("%s: exit %d, stderr %q", env, code, stderr)
+		}
+	}
+	if _, stderr, code := run(t, nil, "migrate", "--database-url", "mysql://x"); code != 1 || !strings.Contains(stderr, `unsupported URL scheme "mysql"`) {
+		t.Errorf("mysql URL: exit %d, stderr %q", code, stderr)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -73,6 +74,10 @@ type DB struct {
 	workflows workflowCache
 }
 
+// unsupportedScheme matches a URL of another database (checked after
+// postgres:// and sqlite:).
+var unsupportedScheme = regexp.MustCompile(`^(?i:[a-z][a-z0-9+.-]*)://`)
+
 // Open connects to url: "postgres://…" (or "postgresql://…"), "sqlite:PATH",
 // or a plain file path (SQLite).
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -83,6 +88,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		b, err = openPostgres(ctx, url)
+	case !strings.HasPrefix(url, "sqlite:") && unsupportedScheme.MatchString(url):
+		return nil, fmt.Errorf("open database: unsupported URL scheme %q: use postgres://… (or postgresql://…), sqlite:PATH or a file path", strings.SplitN(url, ":", 2)[0])
 	default:
 		path := strings.TrimPrefix(url, "sqlite:")
 		path = strings.TrimPrefix(path, "//")
