@@ -40,6 +40,9 @@ func (c *Calendar) Lacks(start time.Time, n Need) (bool, error) {
 	return false, err
 }
 
+// lackWords are, per field, how it lacks and what to do.
+var lackWords = map[string][2]string{"weekly": {"has", "add opening hours"}, "closed_dates": {"leave", "remove closed dates"}}
+
 // opening is the least a schedule must offer: one minute of business time.
 var opening = Need{Value: 1, Unit: "minutes"}
 
@@ -90,8 +93,8 @@ func (s Schedule) CheckHorizon(now time.Time, needs []Need) error {
 		if err != nil {
 			return err
 		}
-		what := map[string]string{"weekly": "add opening hours", "closed_dates": "remove closed dates"}[path]
-		errs.Add(path, "leave too little business time in the next %s for workflow %q to compute its due time (%s after a customer's message): %s, or change the workflow", Horizon, n.Workflow, n, what)
+		words := lackWords[path]
+		errs.Add(path, "%s too little business time in the next %s for workflow %q to compute its due time (%s after a customer's message): %s, or change the workflow", words[0], Horizon, n.Workflow, n, words[1])
 	}
 	return errs.Err()
 }
