@@ -415,3 +415,29 @@ func TestNoReplyTimerNeverDue(t *testing.T) {
 		}
 	})
 }
+
+// TestNoReplyTimerNeverDueOnRearm: a workflow saved while a customer has
+// waited for weeks re-computes their timer from when they started waiting;
+// business hours that give the workflow its due time from now but not from
+// then make that one timer never due, and the save succeeds.
+func TestNoReplyTimerNeverDueOnRearm(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tk := e.newTicket("waiting for weeks", "b", "w@example.com", nil)
+		e.settle(tk)
+		// Every Monday closed in the horizon of the period's start: six
+		// weeks later, the horizon of now has six Mondays past it.
+		closed := mondays(e.clock.Now(), 0)
+		e.clock.Advance(42 * 24 * time.Hour)
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", closed)))
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", true))
+		if got := e.timers(tk); len(got) != 1 || got[0]["workflow_id"] != wf || got[0]["status"] != "never_due" || got[0]["due_at"] != nil {
+			t.Fatalf("timers: %v", got)
+		}
+		// A customer who starts waiting now gets a due time.
+		fresh := e.newTicket("waiting from now", "b", "f@example.com", nil)
+		e.settle(fresh)
+		if got := e.timers(fresh); len(got) != 1 || got[0]["status"] != "pending" || got[0]["due_at"] == nil {
+			t.Fatalf("timers of a new period: %v", got)
+		}
+	})
+}
