@@ -130,7 +130,7 @@ func (e *Engine) rearm(ctx context.Context, tx *storage.Tx, ws int64, wf *workfl
 
 // businessNeed is what an enabled on_no_reply workflow counting business
 // hours asks of the workspace's schedule (ok false: nothing).
-func businessNeed(wf *workflow.Workflow) (need businesshours.Need, ok bool) {
+func businessNeed(wf *workflow.Workflow) (businesshours.Need, bool) {
 	p, ok := wf.NoReply()
 	if !ok || !wf.IsEnabled || !p.OnlyBusinessHours {
 		return businesshours.Need{}, false
