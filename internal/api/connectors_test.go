@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -130,26 +133,82 @@ func TestNoPlaintextSecretsAtRest(t *testing.T) {
 }
 
 // TestCredentialsNeedTheKey: without a key, credentials cannot be stored,
-// and a database that holds some refuses to start.
+// and a database that holds some refuses to start without the key they
+// were sealed with, or with another key, which the refusal never shows.
 func TestCredentialsNeedTheKey(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		e.must(201, e.asAdmin("POST", "/api/connectors", map[string]any{"type": "webhook", "name": "s", "credentials": map[string]any{"signing_secret": secret}}))
-		cfg := e.config
-		cfg.SecretKey = nil
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		if _, err := app.New(cfg); err == nil || !strings.Contains(err.Error(), connector.EnvKey) {
+		start := func(key []byte) error {
+			cfg := e.config
+			cfg.SecretKey = key
+			cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+			_, err := app.New(cfg)
+			return err
+		}
+		if err := start(nil); err == nil || !strings.Contains(err.Error(), connector.EnvKey+" is not set") {
 			t.Errorf("started without the key: %v", err)
 		}
 		other := []byte("another key, 32 bytes long......")
-		cfg.SecretKey = other
-		node, err := app.New(cfg)
-		if err != nil {
+		refusesWrongKey := func(when string) {
+			t.Helper()
+			err := start(other)
+			if !errors.Is(err, connector.ErrWrongKey) || !strings.Contains(err.Error(), "DESKFLOW_SECRET_KEY does not open the credentials stored in this database: it is not the key they were sealed with") {
+				t.Fatalf("%s: started with another key: %v", when, err)
+			}
+			for _, shown := range []string{string(other), base64.StdEncoding.EncodeToString(other), hex.EncodeToString(other), string(testKey)} {
+				if strings.Contains(err.Error(), shown) {
+					t.Errorf("%s: the refusal shows a key: %v", when, err)
+				}
+			}
+		}
+		refusesWrongKey("with the key check")
+		if err := start(testKey); err != nil {
+			t.Fatalf("the right key: %v", err)
+		}
+		// A database whose credentials predate the key check: the key is
+		// tried on them, and the right key stores the check.
+		if _, err := e.rawDB().Exec(`DELETE FROM key_check`); err != nil {
 			t.Fatal(err)
 		}
-		list := e.must(200, e.asAdmin("GET", "/api/connectors", nil)).list()
-		id := list[0].(map[string]any)["id"].(string)
-		if _, err := node.Engine.Services().Connectors.Connector(t.Context(), e.wsA, id); err == nil {
-			t.Errorf("credentials opened with the wrong key")
+		refusesWrongKey("without a key check")
+		if _, ok, err := e.db.KeyCheck(t.Context()); err != nil || ok {
+			t.Fatalf("a refused key stored a key check: %v %v", ok, err)
+		}
+		if err := start(testKey); err != nil {
+			t.Fatalf("the right key without a key check: %v", err)
+		}
+		if _, ok, err := e.db.KeyCheck(t.Context()); err != nil || !ok {
+			t.Fatalf("the right key stored no key check: %v %v", ok, err)
+		}
+		refusesWrongKey("with the key check stored again")
+	})
+}
+
+// TestKeyCheckWithoutCredentials: the key check is written at the first
+// start with a key; while no credentials are stored the key may change
+// (the check is replaced), and no key is needed.
+func TestKeyCheckWithoutCredentials(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		check, ok, err := e.db.KeyCheck(t.Context())
+		if err != nil || !ok {
+			t.Fatalf("no key check after a start with a key: %v %v", ok, err)
+		}
+		first, _ := connector.NewSealer(testKey)
+		if err := first.OpenKeyCheck(check); err != nil {
+			t.Fatalf("the key check: %v", err)
+		}
+		other := []byte("another key, 32 bytes long......")
+		for _, key := range [][]byte{nil, other} {
+			cfg := e.config
+			cfg.SecretKey = key
+			if _, err := app.New(cfg); err != nil {
+				t.Fatalf("a database without credentials refused key %q: %v", key, err)
+			}
+		}
+		check, _, err = e.db.KeyCheck(t.Context())
+		second, _ := connector.NewSealer(other)
+		if err != nil || second.OpenKeyCheck(check) != nil {
+			t.Fatalf("the key check was not replaced for the new key: %v", err)
 		}
 	})
 }

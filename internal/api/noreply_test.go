@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/businesshours"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/storage"
 )
@@ -285,6 +288,156 @@ func TestNoReplyTimerDueDuringDowntime(t *testing.T) {
 		e.settle(tk)
 		if got := notes(e, tk); len(got) != 1 {
 			t.Errorf("notes after restart: %v", got)
+		}
+	})
+}
+
+// mondays lists the dates of the Mondays in the search horizon of the
+// business-hours arithmetic from from's date (UTC) but the last keep of
+// them: closing them leaves keep Mondays open in the horizon.
+func mondays(from time.Time, keep int) []any {
+	today := from.UTC().Truncate(24 * time.Hour)
+	d := today
+	for d.Weekday() != time.Monday {
+		d = d.AddDate(0, 0, -1)
+	}
+	var out []any
+	for end := today.AddDate(0, 0, businesshours.ScanDays); !d.After(end); d = d.AddDate(0, 0, 7) {
+		out = append(out, d.Format(time.DateOnly))
+	}
+	return out[:len(out)-keep]
+}
+
+// mondayHours is a UTC schedule open on Mondays from 09:00 to end.
+func mondayHours(end string, closed []any) map[string]any {
+	return map[string]any{"timezone": "UTC", "closed_dates": closed,
+		"weekly": map[string]any{"monday": []any{map[string]any{"start": "09:00", "end": end}}}}
+}
+
+// fieldError checks that r is a 422 naming field with a message containing
+// want.
+func fieldError(t *testing.T, r response, field, want string) {
+	t.Helper()
+	if r.Status != 422 {
+		t.Fatalf("status %d, want 422 on %s: %s", r.Status, field, r.Raw)
+	}
+	msgs, _ := r.fieldErrors()[field].([]any)
+	if len(msgs) == 0 || !strings.Contains(fmt.Sprint(msgs...), want) {
+		t.Fatalf("errors %v, want %s: …%s…", r.fieldErrors(), field, want)
+	}
+}
+
+// TestBusinessHoursWithoutBusinessTime: a schedule whose closed dates close
+// every opening of the search horizon, and a business-hours workflow whose
+// due time lies beyond it, are refused at save time with a 422 naming the
+// field to change, not a 500, whichever is saved last.
+func TestBusinessHoursWithoutBusinessTime(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		// A customer waits, so a save re-computes a timer.
+		tk := e.newTicket("waiting", "b", "w@example.com", nil)
+		e.settle(tk)
+		now := e.clock.Now()
+		fieldError(t, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", mondays(now, 0))), "closed_dates", "never be open")
+		// One hour a week: some 157 hours of business time in the horizon.
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", nil)))
+		fieldError(t, e.asAdmin("POST", "/api/workflows", noReplyWorkflow(720, "hours", true)), "trigger_parameters.only_business_hours", "no business time")
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", true))
+		fieldError(t, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"trigger_parameters": map[string]any{"value": 600, "unit": "hours", "only_business_hours": true}}),
+			"trigger_parameters.only_business_hours", "no business time")
+		// 157 minutes are less than the workflow's 4 hours: the weekly hours
+		// are too short.
+		fieldError(t, e.asAdmin("PUT", "/api/business-hours", mondayHours("09:01", nil)), "weekly", `"Escalate"`)
+		// The weekly hours would do, but the closed dates leave 3 hours.
+		fieldError(t, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", mondays(now, 3))), "closed_dates", `"Escalate"`)
+		// Refused saves changed nothing: the timer is the one of 1 hour on
+		// Mondays, the workflow kept its 4 hours.
+		if got := e.timers(tk); len(got) != 1 || got[0]["due_at"] == nil {
+			t.Fatalf("timers after refused saves: %v", got)
+		}
+		if p := e.must(200, e.asAdmin("GET", "/api/workflows/"+wf, nil)).data()["trigger_parameters"].(map[string]any); p["value"] != 4.0 {
+			t.Errorf("trigger_parameters after a refused update: %v", p)
+		}
+		// Disabled, the workflow asks nothing of the schedule; enabling it
+		// again is refused while the schedule cannot serve it.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": false}))
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", mondays(now, 3))))
+		fieldError(t, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": true}), "trigger_parameters.only_business_hours", "no business time")
+		// Counting elapsed time needs no business time.
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": true, "trigger_parameters": map[string]any{"value": 4, "only_business_hours": false}}))
+	})
+}
+
+// TestNoReplyTimerNeverDue: a schedule with no business time, stored behind
+// the API's back (or become so since), does not break anything: the
+// customer's message is stored, its event processed and the other
+// workflows run; the timer that can never be due is listed as such, and
+// armed once the schedule opens again.
+func TestNoReplyTimerNeverDue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tagged := e.create("/api/tags", map[string]any{"name": "new"})
+		other := e.create("/api/workflows", workflowBody("Tag new tickets", "on_new_ticket", nil, act("add_tags", map[string]any{"tags": []any{tagged}})))
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", true))
+		elapsed := e.create("/api/workflows", noReplyWorkflow(4, "hours", false))
+		never, err := businesshours.Parse(mondayHours("10:00", mondays(e.clock.Now(), 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.InTx(t.Context(), func(tx *storage.Tx) error { return tx.SetBusinessHours(t.Context(), e.wsA, never) }); err != nil {
+			t.Fatal(err)
+		}
+		tk := e.newTicket("never due", "b", "n@example.com", nil)
+		e.settle(tk)
+		if runs := e.runsOf(tk, other); len(runs) != 1 || runs[0]["status"] != "succeeded" {
+			t.Errorf("runs of the ticket-created workflow: %v", runs)
+		}
+		byWorkflow := map[string]map[string]any{}
+		for _, timer := range e.timers(tk) {
+			byWorkflow[timer["workflow_id"].(string)] = timer
+		}
+		if got := byWorkflow[elapsed]; got == nil || got["status"] != "pending" || !dueOf(t, got).Equal(e.clock.Now().Add(4*time.Hour)) {
+			t.Errorf("timer of the elapsed-time workflow: %v", got)
+		}
+		got := byWorkflow[wf]
+		if got == nil || got["status"] != "never_due" || got["due_at"] != nil || !strings.Contains(fmt.Sprint(got["reason"]), "no business time") {
+			t.Fatalf("timer of the business-hours workflow: %v", got)
+		}
+		if n := e.fire(24 * time.Hour); n != 1 {
+			t.Errorf("fired %d timers in a day, want 1 (the elapsed-time one)", n)
+		}
+		// Business hours that open again arm the timer: 4 hours of Mondays'
+		// single hour are 4 weeks away.
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", nil)))
+		if got := e.timers(tk); len(got) != 1 || got[0]["workflow_id"] != wf || got[0]["status"] != "pending" || got[0]["due_at"] == nil {
+			t.Fatalf("timers once the schedule opens: %v", got)
+		}
+		if n := e.fire(35 * 24 * time.Hour); n != 1 || len(e.runsOf(tk, wf)) != 1 {
+			t.Errorf("the re-armed timer: fired %d, runs %d", n, len(e.runsOf(tk, wf)))
+		}
+	})
+}
+
+// TestNoReplyTimerNeverDueOnRearm: a workflow saved while a customer has
+// waited for weeks re-computes their timer from when they started waiting;
+// business hours that give the workflow its due time from now but not from
+// then make that one timer never due, and the save succeeds.
+func TestNoReplyTimerNeverDueOnRearm(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		tk := e.newTicket("waiting for weeks", "b", "w@example.com", nil)
+		e.settle(tk)
+		// Every Monday closed in the horizon of the period's start: six
+		// weeks later, the horizon of now has six Mondays past it.
+		closed := mondays(e.clock.Now(), 0)
+		e.clock.Advance(42 * 24 * time.Hour)
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", mondayHours("10:00", closed)))
+		wf := e.create("/api/workflows", noReplyWorkflow(4, "hours", true))
+		if got := e.timers(tk); len(got) != 1 || got[0]["workflow_id"] != wf || got[0]["status"] != "never_due" || got[0]["due_at"] != nil {
+			t.Fatalf("timers: %v", got)
+		}
+		// A customer who starts waiting now gets a due time.
+		fresh := e.newTicket("waiting from now", "b", "f@example.com", nil)
+		e.settle(fresh)
+		if got := e.timers(fresh); len(got) != 1 || got[0]["status"] != "pending" || got[0]["due_at"] == nil {
+			t.Fatalf("timers of a new period: %v", got)
 		}
 	})
 }

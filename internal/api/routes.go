@@ -106,7 +106,8 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/tickets/{ticket}/events", tag: "tickets", summary: "List the events a ticket's changes emitted", handle: s.listTicketEvents},
 
 		{method: "GET", pattern: "/api/tickets/{ticket}/runs", tag: "runs", summary: "List the workflow runs on a ticket, newest first", handle: s.listTicketRuns, paged: true},
-		{method: "GET", pattern: "/api/tickets/{ticket}/timers", tag: "runs", summary: "The ticket's pending on_no_reply timers: workflow, period start, due time", handle: s.listTicketTimers},
+		{method: "GET", pattern: "/api/tickets/{ticket}/timers", tag: "runs", summary: "The ticket's on_no_reply timers that have not fired: workflow, period start, status, due time",
+			description: "`status` is `pending`, or `never_due` when the workspace's business hours have no business time within the search horizon (3 years) to compute the due time: then `due_at` is null, `reason` says why, and the workflow does not fire for this waiting period unless the business hours or the workflow change.", handle: s.listTicketTimers},
 		{method: "GET", pattern: "/api/tickets/{ticket}/evaluations", tag: "runs", summary: "How every workflow fared against each of the ticket's events (kept 7 days)",
 			description: "Per event, `results` has the outcome of each workflow evaluated, in run order, with each condition's result when its conditions were evaluated; `ruled_out` has the ids of the workflows that did not match because a text their conditions require (a subject, body or sender value) does not occur in the event: their conditions were not evaluated one by one.",
 			handle:      listingOf("ticket", s.ticketExists, s.db.ListEvaluations), paged: true},

@@ -98,7 +98,7 @@ type Config struct {
 	// ApprovalTTL: see engine.Config.
 	ApprovalTTL time.Duration
 	// SecretKey seals connector credentials (32 bytes); nil means none can
-	// be stored, and a database that has some refuses to start.
+	// be stored. A database that has some starts only with their key.
 	SecretKey []byte
 	// AI is the process-wide default language model; nil: built-in.
 	AI *engine.AIDefault
@@ -129,14 +129,8 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !sealer.Ready() {
-		n, err := cfg.DB.CountSealedConnectors(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			return nil, fmt.Errorf("%d connectors have stored credentials, but %s is not set: %w", n, connector.EnvKey, connector.ErrNoKey)
-		}
+	if err := checkKey(context.Background(), cfg.DB, sealer, cfg.Logger); err != nil {
+		return nil, err
 	}
 	eng, err := engine.New(engine.Config{
 		Sealer:          sealer,

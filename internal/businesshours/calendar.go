@@ -18,6 +18,9 @@ const MaxDuration = 30 * 24 * time.Hour
 // for long.
 const ScanDays = 3 * 366
 
+// Horizon is ScanDays in words, for messages.
+const Horizon = "3 years"
+
 var (
 	// ErrNoBusinessTime is returned when the answer lies more than ScanDays
 	// local days after the start (for example when closed dates cover every

@@ -16,8 +16,21 @@ import (
 // random bytes, base64 or hex (`openssl rand -base64 32`).
 const EnvKey = "DESKFLOW_SECRET_KEY"
 
-// ErrNoKey means credentials cannot be sealed or opened: no key is set.
-var ErrNoKey = errors.New("no credentials key: set " + EnvKey + " to 32 random bytes (base64 or hex)")
+var (
+	// ErrNoKey means credentials cannot be sealed or opened: no key is set.
+	ErrNoKey = errors.New("no credentials key: set " + EnvKey + " to 32 random bytes (base64 or hex)")
+	// ErrWrongKey means the key does not open what was sealed with the
+	// database's key: its key check or its credentials.
+	ErrWrongKey = errors.New(EnvKey + " does not open the credentials stored in this database: it is not the key they were sealed with")
+)
+
+// keyCheck is the known value sealed as a database's key check, and
+// keyCheckBinding the additional data it is bound to: not a connector id
+// (those are UUIDs), so neither can pass for the other.
+const (
+	keyCheck        = "deskflow credentials key check"
+	keyCheckBinding = "deskflow:key-check"
+)
 
 // Sealer seals credentials with AES-256-GCM. The connector's id is bound in
 // as additional data, so sealed credentials cannot be moved to another
@@ -69,9 +82,43 @@ func (s *Sealer) Seal(connectorID string, creds map[string]string) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("encode credentials: %w", err)
 	}
+	return s.seal(plain, connectorID), nil
+}
+
+func (s *Sealer) seal(plain []byte, binding string) []byte {
 	nonce := make([]byte, s.aead.NonceSize())
 	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plain, []byte(connectorID)), nil
+	return s.aead.Seal(nonce, nonce, plain, []byte(binding))
+}
+
+// open decrypts what seal sealed with the same key and binding.
+func (s *Sealer) open(sealed []byte, binding string) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("sealed value is truncated")
+	}
+	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(binding))
+}
+
+// SealKeyCheck seals the known value a database keeps to tell, at start,
+// whether the configured key is the one its credentials were sealed with.
+func (s *Sealer) SealKeyCheck() ([]byte, error) {
+	if !s.Ready() {
+		return nil, ErrNoKey
+	}
+	return s.seal([]byte(keyCheck), keyCheckBinding), nil
+}
+
+// OpenKeyCheck verifies a key check: nil when the sealer's key sealed it,
+// else ErrWrongKey (ErrNoKey without a key).
+func (s *Sealer) OpenKeyCheck(sealed []byte) error {
+	if !s.Ready() {
+		return ErrNoKey
+	}
+	if plain, err := s.open(sealed, keyCheckBinding); err != nil || string(plain) != keyCheck {
+		return ErrWrongKey
+	}
+	return nil
 }
 
 // Open decrypts credentials sealed for the connector id.
@@ -82,13 +129,9 @@ func (s *Sealer) Open(connectorID string, sealed []byte) (map[string]string, err
 	if !s.Ready() {
 		return nil, ErrNoKey
 	}
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("sealed credentials are truncated")
-	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(connectorID))
+	plain, err := s.open(sealed, connectorID)
 	if err != nil {
-		return nil, fmt.Errorf("open credentials of connector %s (wrong %s?): %w", connectorID, EnvKey, err)
+		return nil, fmt.Errorf("open credentials of connector %s (wrong %s, or sealed for another connector?): %w", connectorID, EnvKey, err)
 	}
 	creds := map[string]string{}
 	if err := json.Unmarshal(plain, &creds); err != nil {

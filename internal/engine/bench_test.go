@@ -71,7 +71,7 @@ func (f *timerFixture) arm(b *testing.B, first, count int, due func(i int) time.
 			batch = append(batch, storage.Timer{
 				ID: helpdesk.NewID(), WorkspaceID: f.ws, TicketID: f.tickets[i%len(f.tickets)],
 				WorkflowID: fmt.Sprintf("wf-%07d", i/len(f.tickets)), MessageID: "m",
-				PeriodStartedAt: now, DueAt: due(i),
+				PeriodStartedAt: now, DueAt: new(due(i)),
 			})
 		}
 		if err := f.db.InTx(ctx, func(tx *storage.Tx) error { return tx.ArmTimers(ctx, batch) }); err != nil {

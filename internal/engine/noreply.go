@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/validate"
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
@@ -50,7 +52,10 @@ func (e *Engine) trackWaiting(ctx context.Context, tx *storage.Tx, ws int64, ev 
 	return nil
 }
 
-// arm stores the timers of the workflows for the periods.
+// arm stores the timers of the workflows for the periods. A timer whose
+// due time lies beyond the business-hours search horizon is stored as
+// never due (and logged): the message or change that armed it goes on,
+// and the ticket's timers say why the workflow will not fire.
 func (e *Engine) arm(ctx context.Context, tx *storage.Tx, ws int64, wfs []*workflow.Workflow, sched businesshours.Schedule, periods []storage.WaitingPeriod) error {
 	var cal *businesshours.Calendar
 	timers := make([]storage.Timer, 0, len(wfs)*len(periods))
@@ -65,15 +70,26 @@ func (e *Engine) arm(ctx context.Context, tx *storage.Tx, ws int64, wfs []*workf
 				return fmt.Errorf("business hours of workspace %d: %w", ws, err)
 			}
 		}
+		neverDue := 0
 		for _, period := range periods {
-			due, err := businesshours.Due(cal, period.Since, p.Value, p.Unit, p.OnlyBusinessHours)
-			if err != nil {
-				return fmt.Errorf("due time of workflow %s: %w", wf.ID, err)
-			}
-			timers = append(timers, storage.Timer{
+			t := storage.Timer{
 				ID: helpdesk.NewID(), WorkspaceID: ws, TicketID: period.TicketID, WorkflowID: wf.ID,
-				MessageID: period.MessageID, PeriodStartedAt: period.Since, DueAt: due,
-			})
+				MessageID: period.MessageID, PeriodStartedAt: period.Since,
+			}
+			due, err := businesshours.Due(cal, period.Since, p.Value, p.Unit, p.OnlyBusinessHours)
+			switch {
+			case errors.Is(err, businesshours.ErrNoBusinessTime):
+				neverDue++
+			case err != nil:
+				return fmt.Errorf("due time of workflow %s: %w", wf.ID, err)
+			default:
+				t.DueAt = &due
+			}
+			timers = append(timers, t)
+		}
+		if neverDue > 0 {
+			e.log.Warn("no-reply timers never due: the business hours have no business time within the search horizon",
+				"workspace", ws, "workflow", wf.ID, "periods", neverDue, "first_ticket", periods[0].TicketID)
 		}
 	}
 	if len(timers) == 0 {
@@ -112,21 +128,54 @@ func (e *Engine) rearm(ctx context.Context, tx *storage.Tx, ws int64, wf *workfl
 	}
 }
 
+// businessNeed is what an enabled on_no_reply workflow counting business
+// hours asks of the workspace's schedule (ok false: nothing).
+func businessNeed(wf *workflow.Workflow) (businesshours.Need, bool) {
+	p, ok := wf.NoReply()
+	if !ok || !wf.IsEnabled || !p.OnlyBusinessHours {
+		return businesshours.Need{}, false
+	}
+	return businesshours.Need{Workflow: wf.Name, Value: p.Value, Unit: p.Unit}, true
+}
+
+// checkNeed refuses (422 on trigger_parameters.only_business_hours) a
+// workflow whose due time, counted from now, the schedule cannot give.
+func (e *Engine) checkNeed(wf *workflow.Workflow, sched businesshours.Schedule) error {
+	need, ok := businessNeed(wf)
+	if !ok {
+		return nil
+	}
+	cal, err := sched.Compile()
+	if err != nil {
+		return err
+	}
+	if lacks, err := cal.Lacks(e.Now(), need); err != nil || !lacks {
+		return err
+	}
+	return validate.Field("trigger_parameters.only_business_hours",
+		"cannot be used with the workspace's business hours: they have no business time within the next %s to compute the due time (%s after a customer's message); change the business hours or set only_business_hours to false",
+		businesshours.Horizon, need)
+}
+
 // SaveWorkflow stores a validated workflow (new when its id is empty) and
-// re-computes its pending timers in the same transaction.
+// re-computes its pending timers in the same transaction. An enabled
+// business-hours on_no_reply workflow whose due time the workspace's
+// business hours cannot give is refused (*validate.Error).
 func (e *Engine) SaveWorkflow(ctx context.Context, ws int64, wf *workflow.Workflow) (*workflow.Workflow, error) {
 	var saved *workflow.Workflow
 	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
-		var err error
+		sched, err := tx.BusinessHours(ctx, ws)
+		if err != nil {
+			return err
+		}
+		if err := e.checkNeed(wf, sched); err != nil {
+			return err
+		}
 		if wf.ID == "" {
 			saved, err = tx.CreateWorkflow(ctx, ws, wf)
 		} else {
 			saved, err = tx.UpdateWorkflow(ctx, ws, wf)
 		}
-		if err != nil {
-			return err
-		}
-		sched, err := tx.BusinessHours(ctx, ws)
 		if err != nil {
 			return err
 		}
@@ -141,21 +190,34 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, ws int64, id string) error 
 }
 
 // SetBusinessHours stores the workspace's schedule and re-computes the
-// timers of its business-hours workflows.
+// timers of its business-hours workflows. A schedule that never opens in
+// the search horizon, or cannot give the due time of an enabled
+// business-hours workflow, is refused (*validate.Error naming weekly or
+// closed_dates).
 func (e *Engine) SetBusinessHours(ctx context.Context, ws int64, sched businesshours.Schedule) error {
 	wfs, err := e.db.EnabledWorkflows(ctx, ws, workflow.TriggerNoReply)
 	if err != nil {
+		return err
+	}
+	var (
+		business []*workflow.Workflow
+		needs    []businesshours.Need
+	)
+	for _, wf := range wfs {
+		if need, ok := businessNeed(wf); ok {
+			business, needs = append(business, wf), append(needs, need)
+		}
+	}
+	if err := sched.CheckHorizon(e.Now(), needs); err != nil {
 		return err
 	}
 	return e.db.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.SetBusinessHours(ctx, ws, sched); err != nil {
 			return err
 		}
-		for _, wf := range wfs {
-			if p, _ := wf.NoReply(); p.OnlyBusinessHours {
-				if err := e.rearm(ctx, tx, ws, wf, sched); err != nil {
-					return err
-				}
+		for _, wf := range business {
+			if err := e.rearm(ctx, tx, ws, wf, sched); err != nil {
+				return err
 			}
 		}
 		return nil

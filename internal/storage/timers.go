@@ -7,21 +7,32 @@ import (
 )
 
 // Timer statuses: a timer is pending until it fires; timers of a period
-// that ended, or of a workflow that changed, are deleted.
+// that ended, or of a workflow that changed, are deleted. A timer whose due
+// time cannot be computed (the business hours have no business time within
+// the search horizon) is never due: it is kept, so that the ticket's timers
+// say why its workflow will not fire, until its workflow or the business
+// hours change (re-arming replaces it) or the period ends.
 const (
-	TimerPending = "pending"
-	TimerFired   = "fired"
+	TimerPending  = "pending"
+	TimerFired    = "fired"
+	TimerNeverDue = "never_due"
 )
 
-// Timer is an armed on_no_reply timer: one per waiting period and workflow.
+// NeverDueReason is the reason a never-due timer is listed with.
+const NeverDueReason = "no business time in the business hours within the search horizon: the due time cannot be computed, so the workflow will not fire for this waiting period"
+
+// Timer is an on_no_reply timer: one per waiting period and workflow.
+// DueAt is nil when the timer is never due.
 type Timer struct {
-	ID              string    `json:"-"`
-	WorkspaceID     int64     `json:"-"`
-	TicketID        string    `json:"ticket_id"`
-	WorkflowID      string    `json:"workflow_id"`
-	MessageID       string    `json:"message_id"`
-	PeriodStartedAt time.Time `json:"period_started_at"`
-	DueAt           time.Time `json:"due_at"`
+	ID              string     `json:"-"`
+	WorkspaceID     int64      `json:"-"`
+	TicketID        string     `json:"ticket_id"`
+	WorkflowID      string     `json:"workflow_id"`
+	MessageID       string     `json:"message_id"`
+	PeriodStartedAt time.Time  `json:"period_started_at"`
+	DueAt           *time.Time `json:"due_at"`
+	Status          string     `json:"status"`
+	Reason          string     `json:"reason,omitempty"`
 }
 
 // WaitingPeriod is a ticket's open waiting period.
@@ -48,7 +59,7 @@ func (tx *Tx) EndWaiting(ctx context.Context, workspaceID int64, ticketID string
 	if _, err := tx.q.exec(ctx, `UPDATE tickets SET waiting_since = NULL, waiting_message_id = NULL WHERE workspace_id = ? AND id = ?`, workspaceID, ticketID); err != nil {
 		return fmt.Errorf("end waiting period of ticket %s: %w", ticketID, err)
 	}
-	if _, err := tx.q.exec(ctx, `DELETE FROM no_reply_timers WHERE workspace_id = ? AND ticket_id = ? AND status = ?`, workspaceID, ticketID, TimerPending); err != nil {
+	if _, err := tx.q.exec(ctx, `DELETE FROM no_reply_timers WHERE workspace_id = ? AND ticket_id = ? AND status <> ?`, workspaceID, ticketID, TimerFired); err != nil {
 		return fmt.Errorf("cancel timers of ticket %s: %w", ticketID, err)
 	}
 	return nil
@@ -96,8 +107,9 @@ func (tx *Tx) WaitingPeriods(ctx context.Context, workspaceID int64, after strin
 	}, `SELECT id, waiting_message_id, waiting_since FROM tickets WHERE workspace_id = ? AND waiting_since IS NOT NULL AND id > ? ORDER BY id LIMIT ?`, workspaceID, after, limit)
 }
 
-// ArmTimers stores timers; a period that already has a timer of the
-// workflow (pending or fired) keeps it, so a period never fires twice.
+// ArmTimers stores timers, pending or (DueAt nil) never due; a period that
+// already has a timer of the workflow keeps it, so a period never fires
+// twice.
 func (tx *Tx) ArmTimers(ctx context.Context, timers []Timer) error {
 	const perStatement = 100
 	now := micros(tx.db.Now())
@@ -110,7 +122,15 @@ func (tx *Tx) ArmTimers(ctx context.Context, timers []Timer) error {
 				values = append(values, ", "...)
 			}
 			values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
-			args = append(args, t.ID, t.WorkspaceID, t.TicketID, t.WorkflowID, t.MessageID, micros(t.PeriodStartedAt), micros(t.DueAt), TimerPending, now)
+			// A never-due timer's due_at is its period's start: never
+			// read, and not NULL, so that the due index stays as it is.
+			status, due := TimerPending, t.PeriodStartedAt
+			if t.DueAt == nil {
+				status = TimerNeverDue
+			} else {
+				due = *t.DueAt
+			}
+			args = append(args, t.ID, t.WorkspaceID, t.TicketID, t.WorkflowID, t.MessageID, micros(t.PeriodStartedAt), micros(due), status, now)
 		}
 		_, err := tx.q.exec(ctx, `INSERT INTO no_reply_timers (id, workspace_id, ticket_id, workflow_id, message_id, period_started_at, due_at, status, created_at) VALUES `+string(values)+` ON CONFLICT (ticket_id, workflow_id, message_id) DO NOTHING`, args...)
 		if err != nil {
@@ -120,30 +140,37 @@ func (tx *Tx) ArmTimers(ctx context.Context, timers []Timer) error {
 	return nil
 }
 
-// DeleteWorkflowTimers deletes a workflow's pending timers.
+// DeleteWorkflowTimers deletes a workflow's timers that have not fired.
 func (tx *Tx) DeleteWorkflowTimers(ctx context.Context, workspaceID int64, workflowID string) error {
-	if _, err := tx.q.exec(ctx, `DELETE FROM no_reply_timers WHERE workspace_id = ? AND workflow_id = ? AND status = ?`, workspaceID, workflowID, TimerPending); err != nil {
+	if _, err := tx.q.exec(ctx, `DELETE FROM no_reply_timers WHERE workspace_id = ? AND workflow_id = ? AND status <> ?`, workspaceID, workflowID, TimerFired); err != nil {
 		return fmt.Errorf("delete timers of workflow %s: %w", workflowID, err)
 	}
 	return nil
 }
 
-const timerColumns = `id, workspace_id, ticket_id, workflow_id, message_id, period_started_at, due_at`
+const timerColumns = `id, workspace_id, ticket_id, workflow_id, message_id, period_started_at, due_at, status`
 
 func scanTimer(r row) (Timer, error) {
 	var (
 		t           Timer
 		started, at int64
 	)
-	err := r.Scan(&t.ID, &t.WorkspaceID, &t.TicketID, &t.WorkflowID, &t.MessageID, &started, &at)
-	t.PeriodStartedAt, t.DueAt = fromMicros(started), fromMicros(at)
+	err := r.Scan(&t.ID, &t.WorkspaceID, &t.TicketID, &t.WorkflowID, &t.MessageID, &started, &at, &t.Status)
+	t.PeriodStartedAt = fromMicros(started)
+	if t.Status == TimerNeverDue {
+		t.Reason = NeverDueReason
+	} else {
+		due := fromMicros(at)
+		t.DueAt = &due
+	}
 	return t, err
 }
 
-// TicketTimers lists a ticket's pending timers, soonest first.
+// TicketTimers lists a ticket's timers that have not fired: the pending
+// ones soonest first, then the never-due ones.
 func (db *DB) TicketTimers(ctx context.Context, workspaceID int64, ticketID string) ([]Timer, error) {
 	return queryAll(ctx, db.b.reader(), scanTimer,
-		`SELECT `+timerColumns+` FROM no_reply_timers WHERE workspace_id = ? AND ticket_id = ? AND status = ? ORDER BY due_at, id`, workspaceID, ticketID, TimerPending)
+		`SELECT `+timerColumns+` FROM no_reply_timers WHERE workspace_id = ? AND ticket_id = ? AND status <> ? ORDER BY status = ?, due_at, id`, workspaceID, ticketID, TimerFired, TimerNeverDue)
 }
 
 // DueTimers lists pending timers due at or before now, in every workspace,

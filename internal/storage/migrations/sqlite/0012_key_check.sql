@@ -1,0 +1,7 @@
+-- The credentials key check: a known value sealed with DESKFLOW_SECRET_KEY,
+-- at most one row, so that a node started with another key refuses to start.
+CREATE TABLE key_check (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed     BLOB    NOT NULL,
+    created_at INTEGER NOT NULL
+);
