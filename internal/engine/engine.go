@@ -96,6 +96,7 @@ type Engine struct {
 	services *action.Services
 	cfg      Config
 
+	running   atomic.Bool
 	timerWake chan struct{}
 	eventWake chan struct{}
 	stopLoop  context.CancelFunc
@@ -206,12 +207,17 @@ func (e *Engine) Start(ctx context.Context) error {
 	for range e.cfg.EventProcessors {
 		e.loops.Go(func() { e.eventLoop(loopCtx) })
 	}
+	e.running.Store(true)
 	return nil
 }
+
+// Running reports whether the engine has started and not stopped.
+func (e *Engine) Running() bool { return e.running.Load() }
 
 // Stop stops firing timers, processing events and taking jobs, and waits
 // for the batch and the jobs in progress.
 func (e *Engine) Stop(ctx context.Context) error {
+	e.running.Store(false)
 	if e.stopLoop != nil {
 		e.stopLoop()
 		e.loops.Wait()

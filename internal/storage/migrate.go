@@ -92,3 +92,18 @@ func splitStatements(script string) []string {
 	}
 	return out
 }
+
+// PendingMigrations counts the migrations this build has that the database
+// has not applied: 0 when its schema is current. It is also the readiness
+// probe's check that the database answers.
+func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
+	all, err := db.migrations()
+	if err != nil {
+		return 0, err
+	}
+	var applied int
+	if err := db.b.reader().queryRow(ctx, `SELECT COUNT(*) FROM deskflow_migrations`).Scan(&applied); err != nil {
+		return 0, fmt.Errorf("read applied migrations: %w", err)
+	}
+	return max(len(all)-applied, 0), nil
+}

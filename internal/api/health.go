@@ -1,0 +1,42 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// healthz answers while the process serves HTTP: a liveness probe.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ principal) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz answers 200 when the node can do its work: the database answers,
+// its schema is this build's, and the engine runs; else 503 with the
+// reason. It is cheap: one indexed count.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ principal) error {
+	if reason := s.notReady(r.Context()); reason != "" {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) notReady(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	pending, err := s.db.PendingMigrations(ctx)
+	switch {
+	case err != nil:
+		s.log.Warn("readiness: database", "err", err)
+		return "the database does not answer"
+	case pending > 0:
+		return fmt.Sprintf("the database schema lacks %d migrations of this build (run deskflow migrate)", pending)
+	case s.engine == nil || !s.engine.Running():
+		return "the workflow engine is not running"
+	}
+	return ""
+}
