@@ -116,7 +116,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chainSteps := c.Int("chain-steps", "DESKFLOW_CHAIN_STEPS", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
 	queueLimit := c.Int("queue-limit", "DESKFLOW_QUEUE_LIMIT", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
 	maxMessage := c.Int("max-message-bytes", "DESKFLOW_MAX_MESSAGE_BYTES", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
+	logFormat := c.String("log-format", "DESKFLOW_LOG_FORMAT", "text", "log lines as text or json")
+	logLevel := c.String("log-level", "DESKFLOW_LOG_LEVEL", "info", "the least important log lines written: debug, info, warn or error")
 	if err := c.parse(args, stdout); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
 		return err
 	}
 	if *rescueAfter <= engine.EventJobTimeout {
@@ -132,7 +138,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{"--outbound-allow: " + err.Error()}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	db, err := app.OpenDatabase(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -230,4 +235,20 @@ func version() string {
 		}
 	}
 	return v
+}
+
+// newLogger builds the node's logger from --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level must be debug, info, warn or error, not %q", level)}
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format must be text or json, not %q", format)}
 }

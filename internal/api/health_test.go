@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -31,4 +36,63 @@ func TestHealth(t *testing.T) {
 			t.Errorf("/healthz with the database closed: %d", r.Status)
 		}
 	})
+}
+
+// syncBuffer is a log sink the node's goroutines may write concurrently.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessLog: each request is one log line with its method, route
+// pattern, status, duration and request id (the caller's, echoed, or a new
+// one), and none of the token, the path's ids or the body.
+func TestAccessLog(t *testing.T) {
+	e := newEnv(t, storagetestBackends(t)[0].URL(t))
+	var logs syncBuffer
+	e.config.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	e.restart(func() {})
+	tk := e.newTicket("Secret subject", "secret body", "secret@example.com", nil)
+	req, err := http.NewRequest("GET", e.srv.URL+"/api/tickets/"+tk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.adminA)
+	req.Header.Set("X-Workspace-Id", itoa(e.wsA))
+	req.Header.Set("X-Request-Id", "trace-42")
+	r := e.send(req)
+	if r.Status != http.StatusOK || r.Header.Get("X-Request-Id") != "trace-42" {
+		t.Fatalf("GET ticket: %d, X-Request-Id %q", r.Status, r.Header.Get("X-Request-Id"))
+	}
+	if got := e.call("GET", "/healthz", "", 0, nil).Header.Get("X-Request-Id"); len(got) != 24 {
+		t.Errorf("a new request id: %q", got)
+	}
+	var line map[string]any
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "trace-42") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if line["msg"] != "request" || line["method"] != "GET" || line["route"] != "GET /api/tickets/{ticket}" || line["status"] != float64(200) || line["duration_ms"] == nil {
+		t.Errorf("access log line: %v", line)
+	}
+	for _, secret := range []string{e.adminA, tk, "Secret subject", "secret body", "secret@example.com"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
 }

@@ -7,10 +7,13 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
@@ -90,20 +93,41 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every request gets a request id
+// (the caller's X-Request-Id when it is a plain token, else a new one),
+// echoed in X-Request-Id, and one access-log line: method, route pattern,
+// status, duration and request id — never the path's ids, a token, a body
+// or customer data.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	id := requestID(r.Header.Get("X-Request-Id"))
+	w.Header().Set("X-Request-Id", id)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			s.log.Error("panic in handler", "method", r.Method, "route", r.Pattern, "request_id", id, "panic", p, "stack", string(debug.Stack()))
 			if !rec.wrote {
 				writeJSON(rec, http.StatusInternalServerError, errorBody{Message: "Internal server error."})
 			}
 		}
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		route := r.Pattern
+		if route == "/" {
+			route = "unknown"
+		}
+		s.log.Info("request", "method", r.Method, "route", route, "status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
 	}()
 	s.mux.ServeHTTP(rec, r)
+}
+
+// requestID keeps a caller's request id made of at most 64 letters,
+// digits, '-', '_' and '.', and makes a new one otherwise.
+func requestID(given string) string {
+	if given != "" && len(given) <= 64 && strings.Trim(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == "" {
+		return given
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 type statusRecorder struct {

@@ -47,7 +47,7 @@ func New(handle any, cfg Config) (*Queue, error) {
 		PeriodicJobs:         cfg.PeriodicJobs,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		JobTimeout:           cfg.JobTimeout,
-		Logger:               cfg.Logger,
+		Logger:               routine(cfg.Logger),
 		MaxAttempts:          10,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
 	}
