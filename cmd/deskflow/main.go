@@ -116,6 +116,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chainSteps := c.Int("chain-steps", "DESKFLOW_CHAIN_STEPS", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
 	queueLimit := c.Int("queue-limit", "DESKFLOW_QUEUE_LIMIT", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
 	maxMessage := c.Int("max-message-bytes", "DESKFLOW_MAX_MESSAGE_BYTES", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
+	metricsToken := c.String("metrics-token", "DESKFLOW_METRICS_TOKEN", "", "bearer token that GET /metrics requires (empty: none)")
 	logFormat := c.String("log-format", "DESKFLOW_LOG_FORMAT", "text", "log lines as text or json")
 	logLevel := c.String("log-level", "DESKFLOW_LOG_LEVEL", "info", "the least important log lines written: debug, info, warn or error")
 	if err := c.parse(args, stdout); err != nil {
@@ -158,7 +159,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
-		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage})
+		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken})
 	if err != nil {
 		return err
 	}

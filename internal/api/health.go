@@ -40,3 +40,10 @@ func (s *Server) notReady(ctx context.Context) string {
 	}
 	return ""
 }
+
+// serveMetrics serves the Prometheus metrics (behind the metrics token
+// when one is configured).
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ principal) error {
+	s.metrics.ServeHTTP(w, r)
+	return nil
+}

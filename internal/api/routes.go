@@ -36,6 +36,7 @@ func (s *Server) registerRoutes() {
 	s.routes = []route{
 		{method: "GET", pattern: "/healthz", tag: "meta", summary: "Liveness: 200 while the process serves HTTP", public: true, handle: s.healthz},
 		{method: "GET", pattern: "/readyz", tag: "meta", summary: "Readiness: 200 when the database answers, its schema is current and the engine runs; else 503 with the reason", public: true, handle: s.readyz},
+		{method: "GET", pattern: "/metrics", tag: "meta", summary: "Prometheus metrics (with a bearer metrics token when the server has one)", public: true, handle: s.serveMetrics},
 		{method: "GET", pattern: "/api/openapi.json", tag: "meta", summary: "This API's OpenAPI 3.1 description", public: true, handle: s.openAPI},
 		{method: "GET", pattern: "/api/specs", tag: "meta", summary: "Every trigger, condition and action type with its parameters, the parameters common to every action, connector types, platform actions, template variables and filters", handle: s.specs},
 

@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
@@ -42,6 +44,8 @@ type Config struct {
 	// RateLimit limits each API token; nil means DefaultRateLimit, a zero
 	// Rate no limit.
 	RateLimit *RateLimit
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
 	// MaxMessageBytes is the largest body of a message created through the
 	// API (422 beyond); zero means helpdesk.DefaultMaxMessageBytes.
 	MaxMessageBytes int
@@ -57,6 +61,7 @@ type Server struct {
 	mux       *http.ServeMux
 	routes    []route
 	limiter   *limiter
+	metrics   http.Handler
 	// maxMessageBytes is the largest body of a new message.
 	maxMessageBytes int
 	openAPIDoc      openAPIDoc
@@ -79,6 +84,7 @@ func New(cfg Config) *Server {
 			CheckURL: cfg.CheckURL,
 		},
 		mux:             http.NewServeMux(),
+		metrics:         metrics.Handler(cfg.MetricsToken),
 		maxMessageBytes: cfg.MaxMessageBytes,
 	}
 	if s.maxMessageBytes <= 0 {
@@ -114,7 +120,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if route == "/" {
 			route = "unknown"
 		}
-		s.log.Info("request", "method", r.Method, "route", route, "status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+		elapsed := time.Since(start)
+		label := strings.TrimPrefix(route, r.Method+" ")
+		metrics.HTTPRequests.WithLabelValues(label, r.Method, strconv.Itoa(rec.status)).Inc()
+		metrics.HTTPDuration.WithLabelValues(label, r.Method).Observe(elapsed.Seconds())
+		s.log.Info("request", "method", r.Method, "route", route, "status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000, "request_id", id)
 	}()
 	s.mux.ServeHTTP(rec, r)
 }

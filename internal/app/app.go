@@ -19,6 +19,7 @@ import (
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/queue"
 	"github.com/deskflow/deskflow/internal/storage"
@@ -104,6 +105,8 @@ type Config struct {
 	AI *engine.AIDefault
 	// RateLimit limits each API token (nil: api.DefaultRateLimit).
 	RateLimit *api.RateLimit
+	// MetricsToken, when set, protects GET /metrics.
+	MetricsToken string
 	// Limits bound what one workspace's automation may take (zero values:
 	// the defaults).
 	Limits engine.Limits
@@ -138,7 +141,7 @@ func New(cfg Config) (*App, error) {
 		DB:              cfg.DB,
 		Logger:          cfg.Logger,
 		Now:             cfg.Now,
-		HTTP:            outbound.NewClient(outbound.Options{Allow: cfg.OutboundAllow}),
+		HTTP:            countedClient(outbound.NewClient(outbound.Options{Allow: cfg.OutboundAllow})),
 		CheckURL:        checkURL,
 		RescueAfter:     cfg.RescueAfter,
 		ApprovalTTL:     cfg.ApprovalTTL,
@@ -148,7 +151,8 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit, MaxMessageBytes: cfg.MaxMessageBytes})
+	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit, MaxMessageBytes: cfg.MaxMessageBytes, MetricsToken: cfg.MetricsToken})
+	metrics.ObserveDatabase(cfg.DB)
 	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
 }
 
@@ -195,4 +199,10 @@ func Serve(ctx context.Context, a *App, addr string, logger *slog.Logger, ready 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return errors.Join(serveErr, srv.Shutdown(shutdownCtx), a.Stop(shutdownCtx))
+}
+
+// countedClient counts the guarded client's requests in the metrics.
+func countedClient(c *http.Client) *http.Client {
+	c.Transport = metrics.CountOutbound(c.Transport)
+	return c
 }

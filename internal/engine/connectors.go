@@ -6,6 +6,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/storage"
 )
 
@@ -35,6 +36,7 @@ func (v *vault) Connector(ctx context.Context, ws int64, id string) (*connector.
 	if c.Credentials, err = v.sealer.Open(c.ID, sealed); err != nil {
 		return nil, err
 	}
+	metrics.SetConnectorType(ctx, c.Type)
 	return &c, nil
 }
 

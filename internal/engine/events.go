@@ -9,6 +9,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/retry"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/workflow"
 )
@@ -160,6 +161,8 @@ func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) 
 		}
 		return 0, err
 	}
+	metrics.EventsProcessed.WithLabelValues("processed").Add(float64(len(claimed) - len(failed)))
+	metrics.EventsProcessed.WithLabelValues("failed").Add(float64(len(failed)))
 	for _, f := range failed {
 		e.log.Error("process event", "event", f.q.EventID, "workspace", f.q.WorkspaceID, "attempt", f.q.Attempts+1, "err", f.err)
 	}

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/validate"
+	"github.com/deskflow/deskflow/internal/workflow"
 )
 
 // errClaimed means another job holds the step: this one stops.
@@ -165,7 +168,7 @@ func (e *Engine) execute(ctx context.Context, ws int64, r *run.Run, s run.Step, 
 	timeout := action.CommonOf(x.Parameters).Timeout
 	started := e.Now()
 	s.StartedAt = &started
-	stepCtx, cancel := context.WithTimeout(ctx, timeout)
+	stepCtx, cancel := context.WithTimeout(metrics.OutboundScope(ctx, s.ActionType), timeout)
 	defer cancel()
 
 	if def.Effect == action.EffectTicket {
@@ -231,6 +234,7 @@ func (e *Engine) finished(s run.Step, status string, x *action.Exec, out any, ms
 		s.Input = x.Input
 	}
 	s.Output = validate.StripNULTree(out) // outputs come from outside: see validate.StripNUL
+	metrics.StepDuration.WithLabelValues(s.ActionType, status).Observe(now.Sub(*s.StartedAt).Seconds())
 	return s
 }
 
@@ -287,7 +291,7 @@ func (e *Engine) settleTx(ctx context.Context, tx *storage.Tx, ws int64, runID s
 			return nil
 		}
 		now := e.Now()
-		return tx.SetRunStatus(ctx, ws, runID, status, &now)
+		return e.setFinished(ctx, tx, ws, runID, r.EventType, status, &now)
 	}
 	if r.Status == status {
 		return nil
@@ -326,4 +330,28 @@ func statusOf(steps []run.Step) string {
 		return run.StatusFailed
 	}
 	return run.StatusSucceeded
+}
+
+// setFinished records a run's final status and counts it once the
+// transaction commits.
+func (e *Engine) setFinished(ctx context.Context, tx *storage.Tx, ws int64, runID, eventType, status string, at *time.Time) error {
+	if err := tx.SetRunStatus(ctx, ws, runID, status, at); err != nil {
+		return err
+	}
+	e.countFinished(tx, eventType, status)
+	return nil
+}
+
+func (e *Engine) countFinished(tx *storage.Tx, eventType, status string) {
+	trigger := triggerLabel(eventType)
+	tx.AfterCommit(func() { metrics.RunsFinished.WithLabelValues(trigger, status).Inc() })
+}
+
+// triggerLabel is the trigger type a run's event fired ("manual" for a run
+// started by a person).
+func triggerLabel(eventType string) string {
+	if t := workflow.TriggerOf(eventType); t != "" {
+		return t
+	}
+	return workflow.TriggerManual
 }

@@ -64,6 +64,7 @@ func (e *Engine) runWhole(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 	if !created {
 		return errRunExists
 	}
+	e.countFinished(tx, r.EventType, r.Status)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/workflow"
@@ -67,6 +68,7 @@ func (e *Engine) processEvent(ctx context.Context, tx *storage.Tx, ws int64, eve
 	if err := tx.SaveEvaluation(ctx, ws, eval); err != nil {
 		return fmt.Errorf("save evaluation of event %s: %w", eventID, err)
 	}
+	tx.AfterCommit(func() { metrics.EventLag.WithLabelValues().Observe(e.Now().Sub(ev.CreatedAt).Seconds()) })
 	return nil
 }
 
@@ -211,6 +213,8 @@ func stepsOf(runID string, path int, actions []workflow.Action) []run.Step {
 // startRun stores a new run; paths of ticket actions run right here in the
 // caller's transaction, the others get one job each.
 func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.Run, facts *liveFacts) error {
+	trigger := triggerLabel(r.EventType)
+	tx.AfterCommit(func() { metrics.RunsStarted.WithLabelValues(trigger).Inc() })
 	if fullyInline(r) {
 		return e.runWhole(ctx, tx, ws, r, facts)
 	}
@@ -219,7 +223,7 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 		return err
 	}
 	if r.FinishedAt != nil {
-		return tx.SetRunStatus(ctx, ws, r.ID, r.Status, r.FinishedAt)
+		return e.setFinished(ctx, tx, ws, r.ID, r.EventType, r.Status, r.FinishedAt)
 	}
 	inlined, queued, waiting := false, false, false
 	for pi, p := range r.Paths {
@@ -246,7 +250,7 @@ func (e *Engine) startRun(ctx context.Context, tx *storage.Tx, ws int64, r *run.
 	case inlined && !queued && !waiting:
 		// Every step ran here: the run is done, its steps are in memory.
 		now := e.Now()
-		return tx.SetRunStatus(ctx, ws, r.ID, statusOf(r.Steps), &now)
+		return e.setFinished(ctx, tx, ws, r.ID, r.EventType, statusOf(r.Steps), &now)
 	case inlined || len(r.Paths[run.MainPath].Actions) == 0:
 		return e.settleTx(ctx, tx, ws, r.ID)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/businesshours"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/run"
 	"github.com/deskflow/deskflow/internal/storage"
 	"github.com/deskflow/deskflow/internal/validate"
@@ -242,6 +243,10 @@ func (e *Engine) FireDueTimers(ctx context.Context) (int, error) {
 				}
 				if !ok {
 					continue
+				}
+				if t.DueAt != nil {
+					late := now.Sub(*t.DueAt).Seconds()
+					tx.AfterCommit(func() { metrics.TimerLateness.WithLabelValues().Observe(late) })
 				}
 				if _, err := tx.Emit(ctx, t.WorkspaceID, helpdesk.Event{
 					Type: helpdesk.EventNoReplyDue, TicketID: t.TicketID, MessageID: &t.MessageID, WorkflowID: &t.WorkflowID,

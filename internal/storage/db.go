@@ -63,6 +63,9 @@ type backend interface {
 	inTx(ctx context.Context, fn func(q querier, raw any) error) error
 	isUniqueViolation(err error) bool
 	isNoRows(err error) bool
+	// poolStats are the connection pool's open, in-use and idle
+	// connections and the waits for one so far.
+	poolStats() (open, inUse, idle int, waits int64)
 	close() error
 }
 

@@ -63,6 +63,11 @@ func (b *postgresBackend) inTx(ctx context.Context, fn func(q querier, raw any) 
 	return nil
 }
 
+func (b *postgresBackend) poolStats() (open, inUse, idle int, waits int64) {
+	s := b.pool.Stat()
+	return int(s.TotalConns()), int(s.AcquiredConns()), int(s.IdleConns()), s.EmptyAcquireCount()
+}
+
 func (b *postgresBackend) close() error {
 	b.pool.Close()
 	return nil

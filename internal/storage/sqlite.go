@@ -93,6 +93,14 @@ func (b *sqliteBackend) inTx(ctx context.Context, fn func(q querier, raw any) er
 	return nil
 }
 
+func (b *sqliteBackend) poolStats() (open, inUse, idle int, waits int64) {
+	for _, db := range []*sql.DB{b.write, b.read} {
+		s := db.Stats()
+		open, inUse, idle, waits = open+s.OpenConnections, inUse+s.InUse, idle+s.Idle, waits+s.WaitCount
+	}
+	return open, inUse, idle, waits
+}
+
 func (b *sqliteBackend) close() error {
 	return errors.Join(b.readStmts.close(), b.writeStmts.close(), b.read.Close(), b.write.Close())
 }

@@ -42,8 +42,16 @@ func (n Net) dialer() DialFunc {
 		return n.Dial
 	}
 	if n.HTTP != nil {
-		if t, ok := n.HTTP.Transport.(*http.Transport); ok && t.DialContext != nil {
-			return t.DialContext
+		rt := n.HTTP.Transport
+		for {
+			if t, ok := rt.(*http.Transport); ok && t.DialContext != nil {
+				return t.DialContext
+			}
+			wrapper, ok := rt.(interface{ Unwrap() http.RoundTripper })
+			if !ok {
+				break
+			}
+			rt = wrapper.Unwrap()
 		}
 	}
 	// No guarded client: refuse every address of outbound's deny list,
