@@ -69,6 +69,7 @@ func TestPoisonedEventIsIsolated(t *testing.T) {
 		}
 		for want := 2; want <= 10; want++ {
 			e.clock.Advance(11 * time.Minute) // past the longest wait between attempts
+			e.node.Engine.Wake()
 			e.eventually(fmt.Sprintf("attempt %d is recorded", want), func() bool { n, _ := attempts(); return n == want })
 		}
 		e.settle(tk)

@@ -61,9 +61,11 @@ type Config struct {
 	RescueAfter time.Duration
 	// Workers is how many jobs this node works at once.
 	Workers int
-	// PollInterval is how often an idle SQLite node looks for jobs, and
-	// every idle node for events queued elsewhere or due for a retry.
+	// PollInterval is how often an idle SQLite node looks for jobs.
 	PollInterval time.Duration
+	// IdlePoll is how often an idle node looks for events queued by other
+	// nodes or due for a retry; its own new events wake it at once.
+	IdlePoll time.Duration
 	// EventBatch is the most events processed in one transaction.
 	EventBatch int
 	// EventProcessors is how many batches this node processes at once:
@@ -128,7 +130,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.RescueAfter <= EventJobTimeout {
 		return nil, fmt.Errorf("engine: rescue-after must be longer than %s", EventJobTimeout)
 	}
-	cfg.PollInterval = cmpOr(cfg.PollInterval, 20*time.Millisecond)
+	cfg.PollInterval = cmpOr(cfg.PollInterval, 5*time.Second)
+	cfg.IdlePoll = cmpOr(cfg.IdlePoll, 5*time.Second)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 50
 	}
@@ -176,7 +179,7 @@ func New(cfg Config) (*Engine, error) {
 		PollInterval: cfg.PollInterval,
 		Logger:       cfg.Logger,
 		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(30*time.Second), func() (river.JobArgs, *river.InsertOpts) {
+			river.NewPeriodicJob(river.PeriodicInterval(maintenanceEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return maintenanceArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
@@ -209,6 +212,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.running.Store(true)
 	return nil
+}
+
+// Wake makes the idle event processors and the timer scheduler look for
+// work now (tests call it after moving the clock).
+func (e *Engine) Wake() {
+	e.wakeEventProcessors()
+	e.wakeTimers()
 }
 
 // Running reports whether the engine has started and not stopped.

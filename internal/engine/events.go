@@ -66,8 +66,8 @@ func (e *Engine) wakeEventProcessors() {
 }
 
 // eventLoop processes queued events until ctx ends: at once while events
-// wait, else when woken by a new event or after the poll interval (events
-// queued by other nodes, retries that became due).
+// wait, else when woken by a new event of this node (or Wake), or after
+// IdlePoll (events queued by other nodes, retries that became due).
 func (e *Engine) eventLoop(ctx context.Context) {
 	failures := 0
 	for {
@@ -96,7 +96,7 @@ func (e *Engine) eventLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.eventWake:
-		case <-time.After(e.cfg.PollInterval):
+		case <-time.After(e.cfg.IdlePoll):
 		}
 	}
 }

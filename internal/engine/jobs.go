@@ -42,6 +42,10 @@ func (w *runPathWorker) Timeout(job *river.Job[runPathArgs]) time.Duration {
 // jobMargin is added to a path's step timeouts for its database work.
 const jobMargin = 10 * time.Second
 
+// maintenanceEvery is how often approvals are expired and old records
+// pruned: an approval expires at most this late after its 7 days.
+const maintenanceEvery = 5 * time.Minute
+
 // maintenanceArgs asks to expire approvals and prune old evaluations and
 // chain budgets.
 type maintenanceArgs struct{}

@@ -310,7 +310,11 @@ func (e *Engine) enqueuePath(ctx context.Context, tx *storage.Tx, ws int64, r *r
 	if e.queues.isBusy(ws) {
 		priority = busyPriority
 	}
-	return e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, reason), &river.InsertOpts{Priority: priority})
+	if err := e.queue.InsertTx(ctx, tx.Driver(), pathJob(ws, r, pi, reason), &river.InsertOpts{Priority: priority}); err != nil {
+		return err
+	}
+	tx.AfterCommit(e.queue.Nudge)
+	return nil
 }
 
 // busyPriority is the job priority of workspaces with a backlog (River

@@ -25,7 +25,7 @@ import (
 
 // timerPoll bounds how long the scheduler sleeps: other nodes may arm
 // timers it was not told about.
-const timerPoll = time.Second
+const timerPoll = 5 * time.Second
 
 // trackWaiting keeps the waiting period of a ticket in step with its
 // messages, inside the transaction that stores each message.

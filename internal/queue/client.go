@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Config configures the queue.
@@ -26,7 +27,7 @@ type Config struct {
 	// JobTimeout bounds jobs whose worker sets no timeout of its own.
 	JobTimeout time.Duration
 	// PollInterval is how often idle nodes look for new jobs where the
-	// database cannot notify them (SQLite).
+	// database cannot notify them (SQLite); Nudge makes them look at once.
 	PollInterval time.Duration
 	Logger       *slog.Logger
 }
@@ -37,6 +38,13 @@ type Queue struct {
 	insert   func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 	start    func(ctx context.Context) error
 	stop     func(ctx context.Context) error
+	// nudges asks the nudger (SQLite only) to make the queue look for
+	// jobs; nil where the database notifies the queue itself.
+	nudges      chan struct{}
+	done        chan struct{}
+	insertNudge func(ctx context.Context) error
+	stopNudger  context.CancelFunc
+	log         *slog.Logger
 }
 
 // New builds a queue on the store's writer handle: *sql.DB (SQLite) or
@@ -56,11 +64,22 @@ func New(handle any, cfg Config) (*Queue, error) {
 		rc.PollOnly = true
 		rc.FetchCooldown = 5 * time.Millisecond
 		rc.FetchPollInterval = max(cfg.PollInterval, rc.FetchCooldown)
-		client, err := river.NewClient(riversqlite.New(h), rc)
+		river.AddWorker(cfg.Workers, &nudgeWorker{})
+		client, err := river.NewClient[*sql.Tx](withoutListener{riversqlite.New(h)}, rc)
 		if err != nil {
 			return nil, fmt.Errorf("queue on sqlite: %w", err)
 		}
-		return wrap[*sql.Tx](client), nil
+		q := wrap[*sql.Tx](client)
+		q.nudges = make(chan struct{}, 1)
+		q.insertNudge = func(ctx context.Context) error {
+			_, err := client.Insert(ctx, nudgeArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: nudgeStates}})
+			return err
+		}
+		q.log = cfg.Logger
+		if q.log == nil {
+			q.log = slog.Default()
+		}
+		return q, nil
 	case *pgxpool.Pool:
 		client, err := river.NewClient(riverpgxv5.New(h), rc)
 		if err != nil {
@@ -109,7 +128,76 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 }
 
 // Start begins working jobs.
-func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.start(ctx); err != nil {
+		return err
+	}
+	if q.nudges != nil {
+		nudgeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		q.stopNudger, q.done = cancel, make(chan struct{})
+		go q.nudger(nudgeCtx, q.log)
+	}
+	return nil
+}
 
 // Stop stops fetching jobs and waits for running ones to finish.
-func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.stopNudger != nil {
+		q.stopNudger()
+		<-q.done
+		q.stopNudger = nil
+	}
+	return q.stop(ctx)
+}
+
+// Nudge makes the queue look for jobs now rather than at its next poll:
+// call it once a transaction that enqueued jobs has committed. River learns
+// of jobs inserted in a transaction through PostgreSQL's notifications; on
+// SQLite it fetches at once only after an insert outside a transaction, so
+// the nudger makes one: a unique no-op job, coalesced.
+func (q *Queue) Nudge() {
+	if q.nudges == nil {
+		return
+	}
+	select {
+	case q.nudges <- struct{}{}:
+	default:
+	}
+}
+
+func (q *Queue) nudger(ctx context.Context, log *slog.Logger) {
+	defer close(q.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.nudges:
+			if err := q.insertNudge(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("nudge the job queue", "err", err)
+			}
+		}
+	}
+}
+
+// withoutListener is riversqlite's driver saying it has no listener: River
+// then wakes its producer itself after an insert made outside a
+// transaction (the nudge), where it would otherwise rely on riversqlite's
+// listener, which polls a table every 50 ms.
+type withoutListener struct{ *riversqlite.Driver }
+
+func (withoutListener) SupportsListener() bool { return false }
+
+// nudgeArgs is the job whose insertion makes River fetch; it does nothing.
+type nudgeArgs struct{}
+
+func (nudgeArgs) Kind() string { return "nudge" }
+
+type nudgeWorker struct {
+	river.WorkerDefaults[nudgeArgs]
+}
+
+func (*nudgeWorker) Work(context.Context, *river.Job[nudgeArgs]) error { return nil }
+
+// nudgeStates are the states in which a nudge job makes another one
+// unnecessary.
+var nudgeStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}
