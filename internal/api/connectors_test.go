@@ -94,6 +94,28 @@ func TestConnectorsAPI(t *testing.T) {
 	})
 }
 
+// TestEveryConnectorTypeIsAccepted walks the connector registry: a
+// connector of each type made of its settings' examples (and a dummy value
+// for every credential) is created, and keeps those settings.
+func TestEveryConnectorTypeIsAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		x := newExamples(e)
+		for _, typ := range connector.TypeNames() {
+			c := e.must(200, e.asAdmin("GET", "/api/connectors/"+x.connector(typ), nil)).data()
+			def, _ := connector.Lookup(typ)
+			settings := c["settings"].(map[string]any)
+			for _, s := range def.Settings {
+				if _, ok := settings[s.Name]; !ok {
+					t.Errorf("%s: setting %s is not stored: %v", typ, s.Name, settings)
+				}
+			}
+			if got := len(c["credentials_set"].([]any)); got != len(def.Credentials) {
+				t.Errorf("%s: %d credentials stored, want %d", typ, got, len(def.Credentials))
+			}
+		}
+	})
+}
+
 // TestNoPlaintextSecretsAtRest: after storing connector credentials and
 // using API tokens, neither the SQLite file (a dump of the database) nor the
 // logs contain a credential or a token in plaintext.
