@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/spec"
 )
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -90,6 +92,50 @@ func TestConnectorsAPI(t *testing.T) {
 		}
 		if len(cat["platforms"].([]any)) < 4 {
 			t.Errorf("catalog platforms: %v", cat["platforms"])
+		}
+	})
+}
+
+// TestEveryConnectorTypeIsAccepted walks the connector registry: a
+// connector of each type made of its settings' examples (and a dummy value
+// for every credential) is created, and keeps those settings; GET
+// /api/specs lists each type's settings and described credentials.
+func TestEveryConnectorTypeIsAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		served := map[string]map[string]any{}
+		for _, ct := range e.must(200, e.asAdmin("GET", "/api/specs", nil)).data()["connector_types"].([]any) {
+			served[ct.(map[string]any)["type"].(string)] = ct.(map[string]any)
+		}
+		x := newExamples(e)
+		for _, typ := range connector.TypeNames() {
+			def, _ := connector.Lookup(typ)
+			var settings, creds []string
+			for _, s := range served[typ]["settings"].([]any) {
+				settings = append(settings, s.(map[string]any)["name"].(string))
+			}
+			for _, c := range served[typ]["credentials"].([]any) {
+				if c := c.(map[string]any); c["description"] != "" {
+					creds = append(creds, c["key"].(string))
+				}
+			}
+			wantCreds := []string{}
+			for _, c := range def.Credentials {
+				wantCreds = append(wantCreds, c.Key)
+			}
+			if !slices.Equal(settings, spec.Names(def.Settings)) || !slices.Equal(creds, wantCreds) {
+				t.Errorf("GET /api/specs lists %s with settings %v and described credentials %v", typ, settings, creds)
+			}
+
+			c := e.must(200, e.asAdmin("GET", "/api/connectors/"+x.connector(typ), nil)).data()
+			stored := c["settings"].(map[string]any)
+			for _, s := range def.Settings {
+				if _, ok := stored[s.Name]; !ok {
+					t.Errorf("%s: setting %s is not stored: %v", typ, s.Name, stored)
+				}
+			}
+			if got := len(c["credentials_set"].([]any)); got != len(def.Credentials) {
+				t.Errorf("%s: %d credentials stored, want %d", typ, got, len(def.Credentials))
+			}
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/deskflow/deskflow/internal/condition"
 )
 
 // settle waits until the engine has no work left: every event matched and
@@ -231,6 +233,34 @@ func TestEveryCondition(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no not_matched evaluation recorded for the reply: %v", evals)
+		}
+
+		// variable_equals reads what the main path saved: paths only.
+		vars := e.create("/api/workflows", map[string]any{"name": "variable_equals", "trigger_type": "manual",
+			"actions": []any{act("set_priority", map[string]any{"priority": "low", "saveAs": "p"})},
+			"paths": []any{
+				map[string]any{"name": "yes", "conditions": []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "p.priority", "value": " LOW "}}},
+					"actions": []any{act("add_internal_note", map[string]any{"content": "low"})}},
+				map[string]any{"name": "no", "conditions": []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "p.previous", "value": "low"}}},
+					"actions": []any{act("add_internal_note", map[string]any{"content": "was low"})}},
+			},
+		})
+		e.must(201, e.asAdmin("POST", "/api/workflows/"+vars+"/runs", map[string]any{"ticket_id": yes}))
+		e.settle(yes)
+		paths := e.runsOf(yes, vars)[0]["match"].(map[string]any)["paths"].([]any)
+		if paths[0].(map[string]any)["matched"] != true || paths[1].(map[string]any)["matched"] != false {
+			t.Errorf("variable_equals: path matches %v", paths)
+		}
+
+		// Every registered condition type has been checked.
+		checked := map[string]bool{"is_first_message": true, "variable_equals": true}
+		for _, c := range cases {
+			checked[c.name] = true
+		}
+		for _, typ := range condition.Types() {
+			if !checked[typ] {
+				t.Errorf("condition %s is registered but not checked here", typ)
+			}
 		}
 	})
 }

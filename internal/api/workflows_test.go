@@ -6,6 +6,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/condition"
+	"github.com/deskflow/deskflow/internal/workflow"
 )
 
 // The two curl examples of seed 003, byte for byte (TEAM_ULID replaced by a
@@ -296,34 +300,122 @@ func TestWorkflowsAsCodeSpelling(t *testing.T) {
 	})
 }
 
-// TestEveryActionTypeIsAccepted saves one valid action of each type named in
-// the seeds.
+// TestEveryActionTypeIsAccepted walks the action registry: each type is
+// saved in a workflow with the examples of its parameter specs and of the
+// parameters common to every action, references replaced by objects of the
+// workspace (see examples). A type whose examples do not validate, with
+// any connector type it accepts, fails the test.
 func TestEveryActionTypeIsAccepted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
-		tag := e.create("/api/tags", map[string]any{"name": "t"})
-		team := e.create("/api/teams", map[string]any{"name": "T"})
-		user := e.must(200, e.asAdmin("GET", "/api/me", nil)).data()["id"].(string)
-		actions := []any{
-			map[string]any{"type": "set_status", "parameters": map[string]any{"status": "solved"}},
-			map[string]any{"type": "set_priority", "parameters": map[string]any{"priority": "urgent"}},
-			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": user}},
-			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": "ai"}},
-			map[string]any{"type": "assign_to", "parameters": map[string]any{"assignee": "unassigned"}},
-			map[string]any{"type": "assign_ticket", "parameters": map[string]any{"assign_type": "user", "user": user, "team": nil}},
-			map[string]any{"type": "assign_ticket", "parameters": map[string]any{"assign_type": "team", "team": team}},
-			map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{tag}}},
-			map[string]any{"type": "remove_tags", "parameters": map[string]any{"tags": []any{tag}}},
-			map[string]any{"type": "add_internal_note", "label": "Note", "parameters": map[string]any{"content": "VIP: {{customer.isVip}} order {{customFields.order_number | default: \"none\"}}"}},
-			map[string]any{"type": "send_reply", "parameters": map[string]any{"content": "Hi {{customer.name}}, your request has been received.", "includeSignature": true}},
-			map[string]any{"type": "send_email", "parameters": map[string]any{"to": []any{"ops@example.com", "{{customer.email}}"}, "cc": "lead@example.com", "subject": "Re: {{ticket.subject}}", "content": "{{message.body}}"}},
-			map[string]any{"type": "send_webhook", "parameters": map[string]any{"url": "https://api.example.com/notify", "method": "POST", "headers": map[string]any{"X-Ticket": "{{ticket.id}}"}, "body": `{"ticketId": "{{ticket.id}}"}`}},
-			map[string]any{"type": "generate_ai_response", "parameters": map[string]any{"promptTemplate": "Summarize: {{ticket.subject}}", "saveAs": "summary", "maxTokens": 200, "temperature": 0.2}},
-			map[string]any{"type": "classify_ticket", "parameters": map[string]any{"categories": []any{"billing", "bug"}, "applyTags": true, "minConfidence": 0.6, "saveAs": "triage"}},
-			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "{{variables.summary}} / {{variables.triage.category}}", "requireApproval": true, "timeout": 1000}},
+		x := newExamples(e)
+		common := x.params(action.CommonParams)[0]
+		var steps []any
+		for _, typ := range action.Types() {
+			def, _ := action.Lookup(typ)
+			var refusals []string
+			for _, params := range x.params(def.Params) {
+				for k, v := range common {
+					params[k] = v
+				}
+				step := map[string]any{"type": typ, "label": "Example " + typ, "parameters": params}
+				r := e.asAdmin("POST", "/api/workflows", map[string]any{"name": typ, "trigger_type": "on_inbound_message", "actions": []any{step}})
+				if r.Status != 201 {
+					refusals = append(refusals, r.Raw)
+					continue
+				}
+				saved := r.data()["actions"].([]any)[0].(map[string]any)
+				got := saved["parameters"].(map[string]any)
+				for k := range params {
+					if _, ok := got[k]; !ok || saved["type"] != typ {
+						t.Errorf("%s: saved as %v, without %s", typ, saved, k)
+					}
+				}
+				steps = append(steps, step)
+				refusals = nil
+				break
+			}
+			if refusals != nil {
+				t.Errorf("%s: the examples of its parameters are refused: %s", typ, strings.Join(refusals, "; "))
+			}
 		}
-		w := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "All", "trigger_type": "on_inbound_message", "actions": actions})).data()
-		if n := len(w["actions"].([]any)); n != len(actions) {
-			t.Errorf("%d actions saved, want %d", n, len(actions))
+		// Together in one workflow, too.
+		w := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "Every action", "trigger_type": "on_inbound_message", "actions": steps})).data()
+		if n := len(w["actions"].([]any)); n != len(action.Types()) {
+			t.Errorf("%d actions saved, want one of each of the %d types", n, len(action.Types()))
 		}
 	})
+}
+
+// TestEveryConditionTypeIsAccepted walks the condition registry: each type
+// is saved with the examples of its parameter specs, in a workflow's
+// conditions or, for those that read run variables, in a path's.
+func TestEveryConditionTypeIsAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		x := newExamples(e)
+		note := act("add_internal_note", map[string]any{"content": "matched"})
+		for _, typ := range condition.Types() {
+			def, _ := condition.Lookup(typ)
+			c := map[string]any{"type": typ, "parameters": x.params(def.Params)[0]}
+			body := workflowBody(typ, "on_inbound_message", []any{c}, note)
+			where := "conditions"
+			if condition.ReadsVariables(typ) {
+				body = workflowBody(typ, "on_inbound_message", nil, note)
+				body["paths"] = []any{map[string]any{"name": "Example path", "conditions": []any{c}, "actions": []any{note}}}
+				where = "paths.0.conditions"
+			}
+			r := e.asAdmin("POST", "/api/workflows", body)
+			if r.Status != 201 {
+				t.Errorf("%s: the examples of its parameters are refused: %s", typ, r.Raw)
+				continue
+			}
+			saved := r.data()
+			if where != "conditions" {
+				saved = saved["paths"].([]any)[0].(map[string]any)
+			}
+			if got := saved["conditions"].([]any)[0].(map[string]any); got["type"] != typ || !reflect.DeepEqual(got["parameters"], jsonOf(t, c["parameters"])) {
+				t.Errorf("%s: saved in %s as %v", typ, where, got)
+			}
+		}
+	})
+}
+
+// TestEveryTriggerTypeIsAccepted walks the trigger registry: each type is
+// saved with the examples of its parameter specs.
+func TestEveryTriggerTypeIsAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		x := newExamples(e)
+		for _, tr := range workflow.Triggers() {
+			params := x.params(tr.Params)[0]
+			r := e.asAdmin("POST", "/api/workflows", map[string]any{"name": tr.Type, "trigger_type": tr.Type, "trigger_parameters": params,
+				"actions": []any{act("add_internal_note", map[string]any{"content": "fired"})}})
+			if r.Status != 201 {
+				t.Errorf("%s: the examples of its parameters are refused: %s", tr.Type, r.Raw)
+				continue
+			}
+			w := r.data()
+			if w["trigger_type"] != tr.Type {
+				t.Errorf("%s: saved as %v", tr.Type, w["trigger_type"])
+			}
+			got, _ := w["trigger_parameters"].(map[string]any)
+			for k, v := range jsonOf(t, params).(map[string]any) {
+				if !reflect.DeepEqual(got[k], v) {
+					t.Errorf("%s: trigger_parameters.%s saved as %v, want %v", tr.Type, k, got[k], v)
+				}
+			}
+		}
+	})
+}
+
+// jsonOf is v as the API's JSON answers carry it.
+func jsonOf(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

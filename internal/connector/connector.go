@@ -11,9 +11,12 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/param"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -43,8 +46,9 @@ func (c *Connector) Secret(key string) string { return c.Credentials[key] }
 
 // Credential describes one credential of a type.
 type Credential struct {
-	Key      string
-	Required bool
+	Key         string `json:"key"`
+	Required    bool   `json:"required"`
+	Description string `json:"description"`
 }
 
 // Env is what a connector test may use.
@@ -59,13 +63,49 @@ type Env struct {
 type Type struct {
 	Name        string
 	Description string
-	// Settings validates and normalizes the settings object.
-	Settings    func(o *validate.Object)
+	// Settings are the specs of the settings object's keys; ReadSettings
+	// checks what they state (presence, type, allowed values, bounds).
+	// Settings hold plain values: no templates, no references.
+	Settings []spec.Param
+	// StoreDefaults makes ReadSettings write the Default of every setting
+	// that is omitted (or null) into the settings, so that the stored
+	// settings are explicit; without it the defaults apply when the
+	// connector is used.
+	StoreDefaults bool
+	// Check adds the rules of the settings that the specs cannot state,
+	// and normalizes: a normalized value is written back into o.Values. v
+	// holds the settings that the specs found valid (and the defaults
+	// written).
+	Check       func(o *validate.Object, v spec.Values)
 	Credentials []Credential
 	// Test checks that the connector works (authenticates, reaches the
 	// service); nil means it cannot be tested.
 	Test func(ctx context.Context, c *Connector, env Env) error
 }
+
+// ReadSettings validates the settings object o against the type's specs,
+// writes the omitted settings' defaults when the type stores them, and
+// runs Check. Unknown keys are left to the caller (o.RejectUnknown).
+func (t Type) ReadSettings(o *validate.Object) {
+	v := spec.Read(&param.Params{Object: o, Refs: &[]param.Ref{}}, t.Settings)
+	if t.StoreDefaults {
+		for _, s := range t.Settings {
+			if given, present := o.Values[s.Name]; s.Default == nil || present && given != nil {
+				continue
+			}
+			o.Raw(s.Name) // marks the key as read: it is no unknown key
+			o.Values[s.Name] = s.Default
+			v[s.Name] = s.Default
+		}
+	}
+	if t.Check != nil {
+		t.Check(o, v)
+	}
+}
+
+// plainSettings are the parameter types a setting may have: values that
+// need neither a template schema nor a reference check.
+var plainSettings = []spec.Type{spec.String, spec.Integer, spec.Number, spec.Boolean, spec.Enum, spec.Strings, spec.Object}
 
 var types = map[string]Type{}
 
@@ -74,6 +114,11 @@ var types = map[string]Type{}
 func Register(t Type) {
 	if _, dup := types[t.Name]; dup {
 		panic("connector: type registered twice: " + t.Name)
+	}
+	for _, s := range t.Settings {
+		if !slices.Contains(plainSettings, s.Type) {
+			panic(fmt.Sprintf("connector: setting %s of %s has type %s; settings are %v", s.Name, t.Name, s.Type, plainSettings))
+		}
 	}
 	types[t.Name] = t
 }

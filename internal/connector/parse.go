@@ -46,8 +46,8 @@ func Parse(body any, current *Connector) (Input, error) {
 	}
 	if current == nil || obj.Has("settings") {
 		settings, _ := obj.Object("settings", false)
-		if known && def.Settings != nil {
-			def.Settings(settings)
+		if known {
+			def.ReadSettings(settings)
 		}
 		settings.RejectUnknown()
 		in.Settings = settings.Values

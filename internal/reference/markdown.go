@@ -26,7 +26,7 @@ func Markdown(d Document) []byte {
 		if len(t.Events) > 0 {
 			w("Fired by the events: %s.\n\n", codeList(t.Events))
 		}
-		paramTable(&b, t.Parameters)
+		paramTable(&b, t.Parameters, true)
 		if len(t.Parameters) > 0 {
 			example(&b, map[string]any{"trigger_type": t.Type, "trigger_parameters": exampleOf(t.Parameters)})
 		}
@@ -38,19 +38,19 @@ func Markdown(d Document) []byte {
 		if c.PathsOnly {
 			w("Only in a path's conditions.\n\n")
 		}
-		paramTable(&b, c.Parameters)
+		paramTable(&b, c.Parameters, true)
 		example(&b, step(c.Type, c.Parameters))
 	}
 
 	w("## Actions\n\n`actions: [{\"type\", \"label\", \"parameters\"}]`. Actions that act on the ticket change it in the same transaction as the step's record (exactly once); the others call other systems with an idempotency key (at least once).\n\n")
 	for _, a := range d.Actions {
 		w("### `%s`\n\n%s\n\nCategory: %s. Acts on: %s.\n\n", a.Type, a.Description, a.Category, a.ActsOn)
-		paramTable(&b, a.Parameters)
+		paramTable(&b, a.Parameters, true)
 		example(&b, step(a.Type, a.Parameters))
 	}
 
 	w("## Parameters of every action\n\n")
-	paramTable(&b, d.CommonParameters)
+	paramTable(&b, d.CommonParameters, true)
 
 	w("## Templates\n\nParameters marked as templates may use `{{ path }}` and `{{ path | filter: argument }}`. ")
 	w("A path outside the list below is refused when the workflow is saved; a value that is missing when the step runs renders empty and is recorded in the step. ")
@@ -72,11 +72,38 @@ func Markdown(d Document) []byte {
 	w("- **Errors**: a step that fails or exceeds its `timeout` (30 s by default) is recorded with its error; the rest of its path is skipped and the other paths go on.\n")
 	w("- **Loops**: a workflow runs at most once in a chain of runs that cause each other, a chain stops at depth 10, and one originating event may start at most 100 runs and 1,000 steps.\n\n")
 
-	w("## Connector types\n\n| type | description | credentials | can be tested |\n|---|---|---|---|\n")
+	w("## Connector types\n\n`POST /api/connectors` `{\"type\", \"name\", \"settings\", \"credentials\"}` creates a connector. ")
+	w("Settings are returned by reads; credentials are write-only: reads list the stored ones in `credentials_set`, never their values.\n\n")
+	w("| type | description | can be tested |\n|---|---|---|\n")
 	for _, c := range d.ConnectorTypes {
-		w("| `%s` | %s | %s | %s |\n", c.Type, cell(c.Description), codeList(c.Credentials), yesNo(c.Testable))
+		w("| [`%s`](#%s-connector) | %s | %s |\n", c.Type, c.Type, cell(c.Description), yesNo(c.Testable))
 	}
 	w("\n")
+	for _, c := range d.ConnectorTypes {
+		w("### `%s` connector\n\n%s\n\n", c.Type, c.Description)
+		if len(c.Settings) == 0 {
+			w("No settings.\n\n")
+		} else {
+			w("Settings:\n\n")
+			paramTable(&b, c.Settings, false)
+		}
+		if len(c.Credentials) == 0 {
+			w("No credentials.\n\n")
+		} else {
+			w("Credentials:\n\n| credential | required | description |\n|---|---|---|\n")
+			for _, cr := range c.Credentials {
+				w("| `%s` | %s | %s |\n", cr.Key, yesNo(cr.Required), cell(cr.Description))
+			}
+			w("\n")
+		}
+		body := connectorBody{Type: c.Type, Name: c.Type, Settings: exampleOf(c.Settings), Credentials: map[string]string{}}
+		for _, cr := range c.Credentials {
+			if cr.Required {
+				body.Credentials[cr.Key] = "…"
+			}
+		}
+		example(&b, body)
+	}
 
 	w("## Platform actions\n\n`execute_connector_action` runs these with a connector of their platform; `GET /api/connectors/catalog` lists their parameters.\n\n")
 	for _, p := range d.Platforms {
@@ -89,18 +116,37 @@ func Markdown(d Document) []byte {
 	return b.Bytes()
 }
 
-func paramTable(b *bytes.Buffer, params []Param) {
+// connectorBody is the example of a connector's creation: its settings'
+// examples and placeholders for the required credentials.
+type connectorBody struct {
+	Type        string            `json:"type"`
+	Name        string            `json:"name"`
+	Settings    map[string]any    `json:"settings,omitempty"`
+	Credentials map[string]string `json:"credentials,omitempty"`
+}
+
+// paramTable lists parameters; the template column is left out where no
+// parameter can be a template (connector settings).
+func paramTable(b *bytes.Buffer, params []Param, templates bool) {
 	if len(params) == 0 {
 		b.WriteString("No parameters.\n\n")
 		return
 	}
-	b.WriteString("| parameter | type | required | default | template | description |\n|---|---|---|---|---|---|\n")
+	if templates {
+		b.WriteString("| parameter | type | required | default | template | description |\n|---|---|---|---|---|---|\n")
+	} else {
+		b.WriteString("| setting | type | required | default | description |\n|---|---|---|---|---|\n")
+	}
 	for _, p := range params {
 		def := ""
 		if p.Default != nil {
 			def = "`" + jsonText(p.Default) + "`"
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", p.Name, typeText(p.Param), yesNo(p.Required), def, yesNo(p.Templates), cell(p.Description))
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | ", p.Name, typeText(p.Param), yesNo(p.Required), def)
+		if templates {
+			fmt.Fprintf(b, "%s | ", yesNo(p.Templates))
+		}
+		fmt.Fprintf(b, "%s |\n", cell(p.Description))
 	}
 	b.WriteString("\n")
 }

@@ -1,9 +1,9 @@
 // Package reference assembles the reference of the workflow model from the
 // registries: every trigger, condition and action type with its parameter
-// specs, the parameters common to every action, the connector types, the
-// platform actions and the template variables and filters. GET /api/specs
-// serves it and docs/workflows.md is generated from it, so neither is kept
-// by hand.
+// specs, the parameters common to every action, the connector types with
+// their settings' specs and credentials, the platform actions and the
+// template variables and filters. GET /api/specs serves it and
+// docs/workflows.md is generated from it, so neither is kept by hand.
 package reference
 
 //go:generate go run ./gen ../../docs/workflows.md
@@ -65,12 +65,14 @@ type Action struct {
 	Parameters []Param `json:"parameters"`
 }
 
-// ConnectorType is one kind of connector.
+// ConnectorType is one kind of connector: the specs of its settings and
+// its write-only credentials.
 type ConnectorType struct {
-	Type        string   `json:"type"`
-	Description string   `json:"description"`
-	Credentials []string `json:"credentials"`
-	Testable    bool     `json:"testable"`
+	Type        string                 `json:"type"`
+	Description string                 `json:"description"`
+	Settings    []Param                `json:"settings"`
+	Credentials []connector.Credential `json:"credentials"`
+	Testable    bool                   `json:"testable"`
 }
 
 // Templates is what templates may use.
@@ -108,11 +110,8 @@ func Build() Document {
 	}
 	for _, name := range connector.TypeNames() {
 		t, _ := connector.Lookup(name)
-		creds := []string{}
-		for _, c := range t.Credentials {
-			creds = append(creds, c.Key)
-		}
-		d.ConnectorTypes = append(d.ConnectorTypes, ConnectorType{Type: name, Description: t.Description, Credentials: creds, Testable: t.Test != nil})
+		creds := append([]connector.Credential{}, t.Credentials...)
+		d.ConnectorTypes = append(d.ConnectorTypes, ConnectorType{Type: name, Description: t.Description, Settings: params(t.Settings), Credentials: creds, Testable: t.Test != nil})
 	}
 	return d
 }

@@ -1,10 +1,11 @@
-// Package spec describes the parameters of triggers, conditions and actions
-// as data: name, type, whether required, default, allowed values and bounds,
-// whether templates are allowed, a description and an example. One
-// description drives the save-time validation of what it can express
-// (presence, type, allowed values, bounds, references, template parsing),
-// the OpenAPI schemas, GET /api/specs and the reference documentation; a
-// type's own code adds only the rules that need code.
+// Package spec describes the parameters of triggers, conditions and actions,
+// and the settings of connector types, as data: name, type, whether
+// required, default, allowed values and bounds, whether templates are
+// allowed, a description and an example. One description drives the
+// save-time validation of what it can express (presence, type, allowed
+// values, bounds, references, template parsing), the OpenAPI schemas, GET
+// /api/specs and the reference documentation; a type's own code adds only
+// the rules that need code.
 package spec
 
 import (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/ai"
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -26,18 +27,25 @@ func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
 		Description: "A language model for generate_ai_response and classify_ticket: OpenAI-compatible (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp) or Anthropic.",
-		Settings: func(o *validate.Object) {
-			if p, ok := o.String("provider", true); ok {
-				o.OneOf("provider", p, ProviderOpenAI, ProviderAnthropic)
-			}
-			if u, ok := o.String("base_url", false); ok && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		Settings: []spec.Param{
+			{Name: "provider", Type: spec.Enum, Values: []string{ProviderOpenAI, ProviderAnthropic}, Required: true, Example: ProviderOpenAI,
+				Description: "openai for OpenAI and every server that speaks its Chat Completions API (Azure OpenAI, Ollama, vLLM, llama.cpp); anthropic for Anthropic's Messages API."},
+			{Name: "base_url", Type: spec.String, Example: "https://my-resource.openai.azure.com/openai/deployments/gpt-4o-mini",
+				Description: "The API root, an http(s) URL without /chat/completions; default: " + ai.DefaultOpenAIBaseURL + " (openai) or " + ai.DefaultAnthropicBaseURL + " (anthropic)."},
+			{Name: "model", Type: spec.String, Example: "gpt-4o-mini",
+				Description: "The model steps use unless they name one; default: " + ai.DefaultOpenAIModel + " (openai) or " + ai.DefaultAnthropicModel + " (anthropic)."},
+			{Name: "api_key_header", Type: spec.String, Example: "api-key",
+				Description: "openai only: the header that carries the API key; empty or Authorization sends a Bearer token, another name (Azure's api-key) the bare key."},
+			{Name: "api_version", Type: spec.String, Example: "2024-10-21",
+				Description: "openai only: sent as the api-version query parameter (Azure OpenAI)."},
+		},
+		Check: func(o *validate.Object, v spec.Values) {
+			if u, ok := v.String("base_url"); ok && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 				o.Errs.Add(o.FieldPath("base_url"), "must be an http(s) URL")
 			}
-			o.String("model", false)
-			o.String("api_key_header", false)
-			o.String("api_version", false)
 		},
-		Credentials: []connector.Credential{{Key: "api_key"}},
+		Credentials: []connector.Credential{{Key: "api_key",
+			Description: "The API key; omit it for local servers that need none."}},
 		Test: func(ctx context.Context, c *connector.Connector, env connector.Env) error {
 			p, err := Provider(c, env.HTTP, env.CheckURL)
 			if err != nil {

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/deskflow/deskflow/internal/connector"
 )
 
 // Platform is one catalog file: a kind of connector and its actions.
@@ -57,16 +59,15 @@ type Setting struct {
 	// optional.
 	RequiredUnless string `json:"required_unless,omitempty"`
 	Default        string `json:"default,omitempty"`
+	// Example is a valid value, shown in the reference.
+	Example string `json:"example"`
 	// Header, when set, sends the setting's value as this request header.
 	Header string `json:"header,omitempty"`
 }
 
-// Credential is one secret of a connector.
-type Credential struct {
-	Key         string `json:"key"`
-	Description string `json:"description"`
-	Required    bool   `json:"required"`
-}
+// Credential is one secret of a connector: its key, whether it is
+// required, and a description.
+type Credential = connector.Credential
 
 // Auth says how the credentials authenticate a request.
 type Auth struct {
@@ -317,8 +318,8 @@ func (p *Platform) check() error {
 		if !slices.Contains(settingKinds, s.Kind) {
 			return fmt.Errorf("setting %s: kind must be one of %v", s.Key, settingKinds)
 		}
-		if s.Description == "" {
-			return fmt.Errorf("setting %s needs a description", s.Key)
+		if s.Description == "" || s.Example == "" {
+			return fmt.Errorf("setting %s needs a description and an example", s.Key)
 		}
 		settings[s.Key] = true
 	}
@@ -342,6 +343,9 @@ func (p *Platform) check() error {
 	for _, c := range p.Credentials {
 		if !identRe.MatchString(c.Key) || creds[c.Key] {
 			return fmt.Errorf("bad or repeated credential %q", c.Key)
+		}
+		if c.Description == "" {
+			return fmt.Errorf("credential %s needs a description", c.Key)
 		}
 		creds[c.Key] = true
 	}

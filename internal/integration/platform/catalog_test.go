@@ -156,7 +156,7 @@ func TestOffering(t *testing.T) {
 const minimalPlatform = `{
   "id": "demo", "name": "Demo", "description": "d",
   "default_base_url": "https://api.example.com",
-  "settings": [{"key": "base_url", "kind": "url", "description": "root"}],
+  "settings": [{"key": "base_url", "kind": "url", "description": "root", "example": "https://api.example.com"}],
   "credentials": [{"key": "token", "required": true, "description": "t"}],
   "auth": {"scheme": "bearer", "credential": "token"},
   "idempotency": {"header": "Idempotency-Key", "methods": ["POST"]},
@@ -188,8 +188,10 @@ func TestCatalogCheckRejectsMistakes(t *testing.T) {
 			`"description": "id"}, {"name": "x", "type": "string", "in": "body", "description": "x"}]`, 1)),
 		"default of wrong type": platform(strings.Replace(goodAction, `"description": "id"}]`,
 			`"description": "id"}, {"name": "n", "type": "integer", "in": "query", "default": "many", "description": "n"}]`, 1)),
-		"no actions": platform(),
-		"bad auth":   []byte(strings.Replace(string(platform(goodAction)), `"credential": "token"`, `"credential": "password"`, 1)),
+		"no actions":                     platform(),
+		"bad auth":                       []byte(strings.Replace(string(platform(goodAction)), `"credential": "token"`, `"credential": "password"`, 1)),
+		"setting without example":        []byte(strings.Replace(string(platform(goodAction)), `, "example": "https://api.example.com"`, ``, 1)),
+		"credential without description": []byte(strings.Replace(string(platform(goodAction)), `"description": "t"`, `"description": ""`, 1)),
 	}
 	for name, data := range bad {
 		if _, err := parsePlatform(data); err == nil {

@@ -6,27 +6,46 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // register adds the platform's connector type.
 func register(p *Platform) {
-	creds := make([]connector.Credential, len(p.Credentials))
-	for i, c := range p.Credentials {
-		creds[i] = connector.Credential{Key: c.Key, Required: c.Required}
-	}
 	connector.Register(connector.Type{
 		Name:        p.ID,
 		Description: p.Description,
-		Settings:    p.ValidateSettings,
-		Credentials: creds,
+		Settings:    p.settingSpecs(),
+		Check:       p.checkSettings,
+		Credentials: slices.Clone(p.Credentials),
 		Test: func(ctx context.Context, c *connector.Connector, env connector.Env) error {
 			return p.TestConnector(ctx, c, Env{HTTP: env.HTTP, CheckURL: env.CheckURL})
 		},
 	})
+}
+
+// settingSpecs are the specs of the catalog's settings: strings, whose
+// kind Check enforces. A setting required unless another is given is read
+// by Check (Custom); its description says so. Defaults are not stored:
+// they apply when a request is built.
+func (p *Platform) settingSpecs() []spec.Param {
+	out := make([]spec.Param, len(p.Settings))
+	for i, st := range p.Settings {
+		s := spec.Param{Name: st.Key, Type: spec.String, Required: st.Required, Description: st.Description, Example: st.Example}
+		if st.Default != "" {
+			s.Default = st.Default
+		}
+		if st.RequiredUnless != "" {
+			s.Required, s.Custom = false, true
+			s.Description += " Required unless " + st.RequiredUnless + " is set."
+		}
+		out[i] = s
+	}
+	return out
 }
 
 var (
@@ -34,46 +53,49 @@ var (
 	apiVersionRe = regexp.MustCompile(`^(\d{4}-\d{2}(-\d{2}(\.[a-z]+)?)?|unstable)$`)
 )
 
-// ValidateSettings checks a connector's settings object and normalizes
-// them in place (a bare shop name gets .myshopify.com, base URLs lose their
-// trailing slash).
-func (p *Platform) ValidateSettings(o *validate.Object) {
+// checkSettings reads the settings required unless another is given,
+// checks each setting's kind and normalizes them in place (a bare shop
+// name gets .myshopify.com, base URLs lose their trailing slash; a blank
+// setting is removed).
+func (p *Platform) checkSettings(o *validate.Object, v spec.Values) {
 	given := func(key string) bool {
 		s, ok := o.Values[key].(string)
 		return ok && strings.TrimSpace(s) != ""
 	}
 	for _, st := range p.Settings {
-		required := st.Required && (st.RequiredUnless == "" || !given(st.RequiredUnless))
-		v, ok := o.String(st.Key, required)
+		s, ok := v.String(st.Key)
+		if st.RequiredUnless != "" {
+			s, ok = o.String(st.Key, st.Required && !given(st.RequiredUnless))
+		}
 		if !ok {
 			continue
 		}
-		v = strings.TrimSpace(v)
-		if v == "" {
+		s = strings.TrimSpace(s)
+		if s == "" {
 			delete(o.Values, st.Key)
 			continue
 		}
 		path := o.FieldPath(st.Key)
 		switch st.Kind {
 		case "url":
-			if err := checkBaseURL(v); err != nil {
+			if err := checkBaseURL(s); err != nil {
 				o.Errs.Add(path, "%s", err.Error())
 				continue
 			}
-			v = strings.TrimRight(v, "/")
+			s = strings.TrimRight(s, "/")
 		case "shop_domain":
-			v = normalizeShopDomain(v)
-			if !shopDomainRe.MatchString(v) {
+			s = normalizeShopDomain(s)
+			if !shopDomainRe.MatchString(s) {
 				o.Errs.Add(path, "must be the store's myshopify.com domain, e.g. my-store.myshopify.com")
 				continue
 			}
 		case "api_version":
-			if !apiVersionRe.MatchString(v) {
+			if !apiVersionRe.MatchString(s) {
 				o.Errs.Add(path, "must be an API version such as 2024-10")
 				continue
 			}
 		}
-		o.Values[st.Key] = v
+		o.Values[st.Key] = s
 	}
 }
 

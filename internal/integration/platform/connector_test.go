@@ -83,7 +83,7 @@ func TestConnectorSettings(t *testing.T) {
 		ct, _ := connector.Lookup(typ)
 		var errs validate.Errors
 		o := validate.NewObject(&errs, "settings", settings)
-		ct.Settings(o)
+		ct.ReadSettings(o)
 		o.RejectUnknown()
 		if ve, ok := validate.As(errs.Err()); ok {
 			return o.Values, ve.Fields

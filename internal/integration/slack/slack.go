@@ -42,6 +42,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/integration/retry"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -67,23 +68,26 @@ func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
 		Description: "Posts send_slack_message messages with a Slack app's bot token (chat:write scope; invite the bot to the channels it posts to).",
-		Settings:    Settings,
-		Credentials: []connector.Credential{{Key: CredBotToken, Required: true}},
-		Test:        test,
+		Settings: []spec.Param{
+			{Name: SettingBaseURL, Type: spec.String, Default: DefaultBaseURL, Example: DefaultBaseURL,
+				Description: "The Web API's root, an absolute http(s) URL without credentials, query or fragment (trailing slashes dropped); change it only for proxies and test servers."},
+		},
+		StoreDefaults: true,
+		Check:         checkSettings,
+		Credentials: []connector.Credential{{Key: CredBotToken, Required: true,
+			Description: "The Slack app's bot token (xoxb-…) with the chat:write scope."}},
+		Test: test,
 	})
 }
 
-// Settings validates and normalizes a slack connector's settings: base_url
-// defaults to DefaultBaseURL (tests and proxies point it elsewhere).
-func Settings(o *validate.Object) {
-	if s, ok := o.String(SettingBaseURL, false); ok {
+// checkSettings checks and normalizes base_url (see CleanBaseURL).
+func checkSettings(o *validate.Object, v spec.Values) {
+	if s, ok := v.String(SettingBaseURL); ok {
 		if u, err := CleanBaseURL(s); err != nil {
 			o.Errs.Add(o.FieldPath(SettingBaseURL), "%s", err.Error())
 		} else {
 			o.Values[SettingBaseURL] = u
 		}
-	} else if v, present := o.Values[SettingBaseURL]; !present || v == nil {
-		o.Values[SettingBaseURL] = DefaultBaseURL
 	}
 }
 

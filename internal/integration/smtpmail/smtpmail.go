@@ -67,6 +67,7 @@ import (
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -95,19 +96,36 @@ func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
 		Description: "Sends email (send_reply, send_email) through an SMTP server: STARTTLS or implicit TLS, optional AUTH PLAIN/LOGIN.",
-		Settings:    validateSettings,
+		Settings: []spec.Param{
+			{Name: "host", Type: spec.String, Required: true, Example: "smtp.example.com",
+				Description: "The server's host name (ASCII, internationalized names in punycode) or IP address (IPv6 with or without brackets), without scheme or port; stored lower-cased."},
+			{Name: "port", Type: spec.Integer, Required: true, Min: spec.Bound(1), Max: spec.Bound(65535), Example: 587,
+				Description: "The server's port: 587 for STARTTLS submission, 465 for implicit TLS."},
+			// Custom: the value is accepted in any case and with surrounding
+			// spaces, and none depends on the host.
+			{Name: "security", Type: spec.Enum, Values: Securities, Default: SecurityStartTLS, Custom: true, Example: SecurityStartTLS,
+				Description: "starttls: a plain connection upgraded with STARTTLS, which is then required (never a silent downgrade); tls: TLS from the first byte (SMTPS); none: no encryption, only when host is a loopback IP address (127.0.0.1 or ::1)."},
+			{Name: "from_address", Type: spec.String, Required: true, Example: "support@example.com",
+				Description: "The sender's address (envelope and From), a bare address."},
+			{Name: "from_name", Type: spec.String, Example: "Example Support",
+				Description: fmt.Sprintf("The sender's display name, at most %d characters, without line breaks.", maxFromName)},
+			{Name: "insecure_skip_verify", Type: spec.Boolean, Default: false, Example: false,
+				Description: "Skip TLS certificate verification: for tests with self-signed certificates only, it makes TLS worthless against an active attacker."},
+		},
+		StoreDefaults: true,
+		Check:         checkSettings,
 		Credentials: []connector.Credential{
-			{Key: CredentialUsername},
-			{Key: CredentialPassword},
+			{Key: CredentialUsername, Description: "Username for SMTP AUTH (PLAIN, or LOGIN when the server does not offer PLAIN); give it with password, or neither to send without authentication."},
+			{Key: CredentialPassword, Description: "Password for SMTP AUTH, sent only over TLS or to a loopback address."},
 		},
 		Test: test,
 	})
 }
 
-// validateSettings checks and normalizes the settings object (defaults
-// are written into it, so stored settings are explicit).
-func validateSettings(o *validate.Object) {
-	host, hostOK := o.String("host", true)
+// checkSettings normalizes the host, the security mode (allowing none only
+// for a loopback host), the sender's address and display name.
+func checkSettings(o *validate.Object, v spec.Values) {
+	host, hostOK := v.String("host")
 	if hostOK {
 		h, err := normalizeHost(host)
 		if err != nil {
@@ -118,15 +136,9 @@ func validateSettings(o *validate.Object) {
 			o.Values["host"] = h
 		}
 	}
-	if port, ok := o.Int("port", true); ok && (port < 1 || port > 65535) {
-		o.Errs.Add(o.FieldPath("port"), "must be between 1 and 65535")
-	}
 
 	security := SecurityStartTLS
-	if v, present := o.Values["security"]; !present || v == nil {
-		o.Raw("security")
-		o.Values["security"] = security
-	} else if s, ok := o.String("security", false); ok {
+	if s, ok := o.String("security", false); ok {
 		security = strings.ToLower(strings.TrimSpace(s))
 		if o.OneOf("security", security, Securities...) {
 			o.Values["security"] = security
@@ -136,7 +148,7 @@ func validateSettings(o *validate.Object) {
 		o.Errs.Add(o.FieldPath("security"), "none (no encryption) is only allowed when host is a loopback IP address (127.0.0.1 or ::1); use starttls or tls")
 	}
 
-	if from, ok := o.String("from_address", true); ok {
+	if from, ok := v.String("from_address"); ok {
 		addr, err := ParseSender(from)
 		if err != nil {
 			o.Errs.Add(o.FieldPath("from_address"), "%s", err.Error())
@@ -144,7 +156,7 @@ func validateSettings(o *validate.Object) {
 			o.Values["from_address"] = addr
 		}
 	}
-	if name, ok := o.String("from_name", false); ok {
+	if name, ok := v.String("from_name"); ok {
 		name = strings.TrimSpace(name)
 		switch {
 		case strings.ContainsFunc(name, isControl):
@@ -154,12 +166,6 @@ func validateSettings(o *validate.Object) {
 		default:
 			o.Values["from_name"] = name
 		}
-	}
-	if v, present := o.Values["insecure_skip_verify"]; !present || v == nil {
-		o.Raw("insecure_skip_verify")
-		o.Values["insecure_skip_verify"] = false
-	} else {
-		o.Bool("insecure_skip_verify", false)
 	}
 }
 
@@ -243,7 +249,8 @@ func ConfigOf(c *connector.Connector) (Config, error) {
 	}
 	var errs validate.Errors
 	o := validate.NewObject(&errs, "settings", settings)
-	validateSettings(o)
+	def, _ := connector.Lookup(Type)
+	def.ReadSettings(o)
 	o.RejectUnknown()
 	if err := errs.Err(); err != nil {
 		return Config{}, fmt.Errorf("the SMTP connector's settings are invalid: %v", err)

@@ -81,6 +81,7 @@ import (
 
 	"github.com/deskflow/deskflow/internal/connector"
 	httpretry "github.com/deskflow/deskflow/internal/integration/retry"
+	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
@@ -126,20 +127,34 @@ func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
 		Description: "Posts send_teams_message messages to Microsoft Teams channels through Microsoft Graph, as the user who consented to the app's delegated ChannelMessage.Send permission (refresh token).",
-		Settings:    Settings,
+		Settings: []spec.Param{
+			{Name: SettingTenantID, Type: spec.String, Required: true, Example: "contoso.onmicrosoft.com",
+				Description: "The Directory (tenant) ID of the app registration, or a verified domain of the tenant."},
+			{Name: SettingClientID, Type: spec.String, Required: true, Example: "00001111-aaaa-2222-bbbb-3333cccc4444",
+				Description: "The app registration's Application (client) ID, a GUID."},
+			{Name: SettingGraphBaseURL, Type: spec.String, Default: DefaultGraphBaseURL, Example: DefaultGraphBaseURL,
+				Description: "Microsoft Graph's root, an absolute http(s) URL (trailing slashes dropped); change it only for national clouds, proxies and test servers."},
+			{Name: SettingTokenURL, Type: spec.String, Example: fmt.Sprintf(DefaultTokenURL, "contoso.onmicrosoft.com"),
+				Description: "The identity platform's token endpoint, an absolute http(s) URL; default: " + fmt.Sprintf(DefaultTokenURL, "{tenant_id}") + "."},
+			{Name: SettingScope, Type: spec.String, Default: DefaultScope, Example: DefaultScope,
+				Description: "The scopes asked for when the token is refreshed, separated by spaces."},
+		},
+		StoreDefaults: true,
+		Check:         checkSettings,
 		Credentials: []connector.Credential{
-			{Key: CredClientSecret, Required: true},
-			{Key: CredRefreshToken, Required: true},
-			{Key: CredAccessToken},
-			{Key: CredAccessTokenExp},
+			{Key: CredClientSecret, Required: true, Description: "A client secret of the app registration."},
+			{Key: CredRefreshToken, Required: true, Description: "The refresh token of the user who consented to ChannelMessage.Send (with offline_access); deskflow stores the one each refresh returns."},
+			{Key: CredAccessToken, Description: "A current access token, optional: deskflow gets and stores one by refreshing."},
+			{Key: CredAccessTokenExp, Description: "When access_token expires (RFC 3339), optional; written by deskflow with the access token."},
 		},
 		Test: test,
 	})
 }
 
-// Settings validates and normalizes a teams connector's settings.
-func Settings(o *validate.Object) {
-	tenant, tenantOK := o.String(SettingTenantID, true)
+// checkSettings checks the tenant and client ids and the URLs, normalizes
+// the scope, and defaults token_url from the tenant.
+func checkSettings(o *validate.Object, v spec.Values) {
+	tenant, tenantOK := v.String(SettingTenantID)
 	if tenantOK {
 		tenant = strings.TrimSpace(tenant)
 		if !validTenant(tenant) {
@@ -149,7 +164,7 @@ func Settings(o *validate.Object) {
 			o.Values[SettingTenantID] = tenant
 		}
 	}
-	if client, ok := o.String(SettingClientID, true); ok {
+	if client, ok := v.String(SettingClientID); ok {
 		client = strings.TrimSpace(client)
 		if !connector.IsID(client) {
 			o.Errs.Add(o.FieldPath(SettingClientID), "must be the app registration's Application (client) ID, a GUID")
@@ -157,36 +172,34 @@ func Settings(o *validate.Object) {
 			o.Values[SettingClientID] = client
 		}
 	}
-	urlSetting(o, SettingGraphBaseURL, DefaultGraphBaseURL, true)
-	defaultToken := ""
-	if tenantOK {
-		defaultToken = fmt.Sprintf(DefaultTokenURL, url.PathEscape(tenant))
+	urlSetting(o, v, SettingGraphBaseURL, true)
+	if !urlSetting(o, v, SettingTokenURL, false) && absent(o, SettingTokenURL) && tenantOK {
+		o.Values[SettingTokenURL] = fmt.Sprintf(DefaultTokenURL, url.PathEscape(tenant))
 	}
-	urlSetting(o, SettingTokenURL, defaultToken, false)
-	if s, ok := o.String(SettingScope, false); ok {
+	if s, ok := v.String(SettingScope); ok {
 		s = strings.Join(strings.Fields(s), " ")
 		if s == "" {
 			o.Errs.Add(o.FieldPath(SettingScope), "must not be empty")
 		} else {
 			o.Values[SettingScope] = s
 		}
-	} else if absent(o, SettingScope) {
-		o.Values[SettingScope] = DefaultScope
 	}
 }
 
-// urlSetting reads an optional URL setting, defaulting it when absent.
-func urlSetting(o *validate.Object, key, def string, trimSlash bool) {
-	if s, ok := o.String(key, false); ok {
-		u, err := cleanURL(s, trimSlash)
-		if err != nil {
-			o.Errs.Add(o.FieldPath(key), "%s", err.Error())
-			return
-		}
-		o.Values[key] = u
-	} else if absent(o, key) && def != "" {
-		o.Values[key] = def
+// urlSetting checks and cleans a URL setting; it reports whether one was
+// given.
+func urlSetting(o *validate.Object, v spec.Values, key string, trimSlash bool) bool {
+	s, ok := v.String(key)
+	if !ok {
+		return false
 	}
+	u, err := cleanURL(s, trimSlash)
+	if err != nil {
+		o.Errs.Add(o.FieldPath(key), "%s", err.Error())
+	} else {
+		o.Values[key] = u
+	}
+	return true
 }
 
 func absent(o *validate.Object, key string) bool {

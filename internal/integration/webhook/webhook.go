@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/connector"
-	"github.com/deskflow/deskflow/internal/validate"
 )
 
 // Type is the connector type name.
@@ -41,8 +40,8 @@ func init() {
 	connector.Register(connector.Type{
 		Name:        Type,
 		Description: "Signs send_webhook requests with Standard Webhooks headers.",
-		Settings:    func(*validate.Object) {},
-		Credentials: []connector.Credential{{Key: "signing_secret", Required: true}},
+		Credentials: []connector.Credential{{Key: "signing_secret", Required: true,
+			Description: "The Standard Webhooks signing secret shared with the receiver: " + SecretPrefix + " followed by at least 16 random bytes in base64."}},
 	})
 }
 

@@ -3,9 +3,12 @@ package platformfake
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -13,16 +16,17 @@ import (
 const GitHubToken = "ghp_fakeDeskflowToken0123456789abcdef"
 
 // GitHub answers as api.github.com for the repository acme/app, which has
-// issue 42 (labels "bug" and "needs triage").
+// issue 42 (labels "bug" and "needs triage"), and its issue search.
 type GitHub struct {
 	*Server
-	issues map[int64]map[string]any
-	next   int64
+	issues   map[int64]map[string]any
+	comments map[int64][]any
+	next     int64
 }
 
 // NewGitHub starts a GitHub fake.
 func NewGitHub(t testing.TB) *GitHub {
-	f := &GitHub{issues: map[int64]map[string]any{}, next: 43}
+	f := &GitHub{issues: map[int64]map[string]any{}, comments: map[int64][]any{}, next: 43}
 	f.issues[42] = f.issue(42, "Crash on login", "open", []string{"bug", "needs triage"})
 	f.Server = newServer(t, f.handle)
 	return f
@@ -84,7 +88,11 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"login": "deskflow-bot", "id": 1, "type": "User"})
 		return
 	}
-	if len(parts) < 4 || parts[0] != "repos" || parts[1] != "acme" || parts[2] != "app" || parts[3] != "issues" {
+	if r.Method == http.MethodGet && r.URL.Path == "/search/issues" {
+		f.search(w, r)
+		return
+	}
+	if len(parts) < 4 || parts[0] != "repos" || parts[1] != "acme" || parts[2] != "app" || parts[3] != "issues" && parts[3] != "dispatches" {
 		githubError(w, 404, "Not Found", nil)
 		return
 	}
@@ -95,6 +103,10 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 			githubError(w, 400, "Problems parsing JSON", nil)
 			return
 		}
+	}
+	if parts[3] == "dispatches" {
+		f.dispatch(w, r, parts, in)
+		return
 	}
 	if len(parts) == 4 && r.Method == http.MethodPost {
 		title := str(field(in, "title"))
@@ -138,7 +150,31 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 			githubError(w, 422, "Validation Failed", []any{map[string]any{"resource": "IssueComment", "code": "missing_field", "field": "body"}})
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{"id": json.Number("1146825"), "html_url": iss["html_url"].(string) + "#issuecomment-1146825", "body": field(in, "body"), "user": map[string]any{"login": "deskflow-bot"}, "created_at": "2024-11-05T16:00:00Z", "reactions": map[string]any{}})
+		id := 1146825 + len(f.comments[n])
+		comment := map[string]any{"id": json.Number(strconv.Itoa(id)), "html_url": fmt.Sprintf("%s#issuecomment-%d", iss["html_url"], id), "body": field(in, "body"), "user": map[string]any{"login": "deskflow-bot"}, "created_at": "2024-11-05T16:00:00Z", "reactions": map[string]any{}}
+		f.comments[n] = append(f.comments[n], comment)
+		iss["comments"] = len(f.comments[n])
+		writeJSON(w, http.StatusCreated, comment)
+	case len(parts) == 6 && parts[5] == "comments" && r.Method == http.MethodGet:
+		list := f.comments[n]
+		if list == nil {
+			list = []any{}
+		}
+		writeJSON(w, 200, list[:min(len(list), perPage(r))])
+	case len(parts) == 6 && parts[5] == "assignees" && r.Method == http.MethodPost:
+		assignees, _ := iss["assignees"].([]any)
+		names, _ := field(in, "assignees").([]any)
+		for _, a := range names {
+			dup := false
+			for _, have := range assignees {
+				dup = dup || field(have, "login") == a
+			}
+			if !dup {
+				assignees = append(assignees, map[string]any{"login": a, "id": 583231, "type": "User"})
+			}
+		}
+		iss["assignees"] = assignees
+		writeJSON(w, http.StatusCreated, iss)
 	case len(parts) == 6 && parts[5] == "labels" && r.Method == http.MethodPost:
 		labels, _ := iss["labels"].([]any)
 		for _, l := range field(in, "labels").([]any) {
@@ -179,4 +215,77 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	default:
 		githubError(w, 404, "Not Found", nil)
 	}
+}
+
+// perPage reads the per_page query parameter (default 30, at most 100, as
+// GitHub's).
+func perPage(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if err != nil || n <= 0 {
+		return 30
+	}
+	return min(n, 100)
+}
+
+// search is GET /search/issues: the words of q must all occur in an
+// issue's title or body; the qualifiers repo: (acme/app only), is: and
+// state: (issue, open, closed) filter, and the others are ignored.
+func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		githubError(w, 422, "Validation Failed", []any{map[string]any{"resource": "Search", "field": "q", "code": "missing"}})
+		return
+	}
+	var words []string
+	repoOK, state := true, ""
+	for _, term := range strings.Fields(q) {
+		k, v, qualifier := strings.Cut(term, ":")
+		switch {
+		case !qualifier:
+			words = append(words, strings.ToLower(term))
+		case k == "repo":
+			repoOK = v == "acme/app"
+		case (k == "is" || k == "state") && (v == "open" || v == "closed"):
+			state = v
+		}
+	}
+	numbers := make([]int64, 0, len(f.issues))
+	for n := range f.issues {
+		numbers = append(numbers, n)
+	}
+	sort.Slice(numbers, func(i, j int) bool { return numbers[i] > numbers[j] })
+	items := []any{}
+	for _, n := range numbers {
+		iss := f.issues[n]
+		text := strings.ToLower(str(iss["title"]) + " " + str(iss["body"]))
+		match := repoOK && (state == "" || iss["state"] == state)
+		for _, word := range words {
+			match = match && strings.Contains(text, word)
+		}
+		if match {
+			item := maps.Clone(iss)
+			item["repository_url"] = "https://api.github.com/repos/acme/app"
+			item["score"] = 1.0
+			items = append(items, item)
+		}
+	}
+	writeJSON(w, 200, map[string]any{"total_count": len(items), "incomplete_results": false, "items": items[:min(len(items), perPage(r))]})
+}
+
+// dispatch is POST /repos/acme/app/dispatches: 204, or 422 without an
+// event_type or with more than 10 client_payload properties.
+func (f *GitHub) dispatch(w http.ResponseWriter, r *http.Request, parts []string, in map[string]any) {
+	if len(parts) != 4 || r.Method != http.MethodPost {
+		githubError(w, 404, "Not Found", nil)
+		return
+	}
+	if str(field(in, "event_type")) == "" {
+		githubError(w, 422, "Invalid request.\n\nFor 'properties/event_type', nil is not a string.", nil)
+		return
+	}
+	if payload, _ := field(in, "client_payload").(map[string]any); len(payload) > 10 {
+		githubError(w, 422, fmt.Sprintf("Invalid request.\n\nNo more than 10 properties are allowed; %d were supplied.", len(payload)), nil)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

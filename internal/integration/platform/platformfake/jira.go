@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,7 +21,8 @@ const (
 
 // Jira answers as a Jira Cloud site's REST API v3: Basic email:token,
 // Atlassian Document Format texts, {"errorMessages", "errors"} errors. It
-// has issue SUP-1 in status "To Do".
+// has project SUP with issues SUP-1 and SUP-2 in status "To Do", and one
+// user, the agent the credentials belong to.
 type Jira struct {
 	*Server
 	issues map[string]map[string]any
@@ -29,7 +34,8 @@ type Jira struct {
 // NewJira starts a Jira fake.
 func NewJira(t testing.TB) *Jira {
 	f := &Jira{issues: map[string]map[string]any{}, next: 24}
-	f.issues["SUP-1"] = map[string]any{"id": "10001", "key": "SUP-1", "status": "To Do", "assignee": nil}
+	f.issues["SUP-1"] = map[string]any{"id": "10001", "key": "SUP-1", "status": "To Do", "assignee": nil, "summary": "Printer on fire", "labels": []any{}}
+	f.issues["SUP-2"] = map[string]any{"id": "10002", "key": "SUP-2", "status": "To Do", "assignee": nil, "summary": "Printer out of paper", "labels": []any{}}
 	f.Server = newServer(t, f.handle)
 	return f
 }
@@ -79,6 +85,17 @@ func (f *Jira) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": JiraEmail, "displayName": "Support Agent", "active": true})
 		return
 	}
+	switch {
+	case r.Method == http.MethodGet && path == "/rest/api/3/user/search":
+		f.findUsers(w, r)
+		return
+	case r.Method == http.MethodGet && path == "/rest/api/3/search/jql":
+		f.search(w, r)
+		return
+	case r.Method == http.MethodPost && path == "/rest/api/3/issueLink":
+		f.link(w, in)
+		return
+	}
 	if r.Method == http.MethodPost && path == "/rest/api/3/issue" {
 		fields, _ := field(in, "fields").(map[string]any)
 		errs := map[string]any{}
@@ -98,7 +115,11 @@ func (f *Jira) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		key := fmt.Sprintf("SUP-%d", f.next)
 		id := fmt.Sprintf("100%d", f.next)
 		f.next++
-		f.issues[key] = map[string]any{"id": id, "key": key, "status": "To Do", "fields": fields}
+		labels, _ := fields["labels"].([]any)
+		if labels == nil {
+			labels = []any{}
+		}
+		f.issues[key] = map[string]any{"id": id, "key": key, "status": "To Do", "fields": fields, "summary": fields["summary"], "labels": labels}
 		writeJSON(w, http.StatusCreated, map[string]any{"id": id, "key": key, "self": "https://your-domain.atlassian.net/rest/api/3/issue/" + id})
 		return
 	}
@@ -115,8 +136,9 @@ func (f *Jira) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	switch {
 	case r.Method == http.MethodGet && sub == "":
-		writeJSON(w, 200, map[string]any{"id": iss["id"], "key": key, "self": "https://your-domain.atlassian.net/rest/api/3/issue/" + str(iss["id"]),
-			"fields": map[string]any{"summary": "Printer on fire", "status": map[string]any{"name": iss["status"], "statusCategory": map[string]any{"key": "new"}}, "assignee": iss["assignee"], "labels": []any{}, "description": map[string]any{"type": "doc", "version": 1, "content": []any{}}}})
+		writeJSON(w, 200, jiraIssue(iss))
+	case r.Method == http.MethodPut && sub == "":
+		f.edit(w, iss, in)
 	case r.Method == http.MethodGet && sub == "transitions":
 		writeJSON(w, 200, map[string]any{"expand": "transitions", "transitions": jiraTransitions})
 	case r.Method == http.MethodPost && sub == "transitions":
@@ -147,4 +169,125 @@ func (f *Jira) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	default:
 		jiraError(w, 404, []any{"null for uri: " + path}, nil)
 	}
+}
+
+// jiraIssue is an issue as GET issue and search answer it.
+func jiraIssue(iss map[string]any) map[string]any {
+	return map[string]any{"id": iss["id"], "key": iss["key"], "self": "https://your-domain.atlassian.net/rest/api/3/issue/" + str(iss["id"]),
+		"fields": map[string]any{"summary": iss["summary"], "status": map[string]any{"name": iss["status"], "statusCategory": map[string]any{"key": "new"}}, "assignee": iss["assignee"], "labels": iss["labels"], "priority": iss["priority"], "description": map[string]any{"type": "doc", "version": 1, "content": []any{}}}}
+}
+
+// edit is PUT issue: "fields" set summary, description (a document) and
+// priority, "update" adds labels; 204 without a body, also when nothing
+// changes.
+func (f *Jira) edit(w http.ResponseWriter, iss map[string]any, in map[string]any) {
+	fields, _ := field(in, "fields").(map[string]any)
+	update, _ := field(in, "update").(map[string]any)
+	if d, ok := fields["description"]; ok && field(d, "type") != "doc" {
+		jiraError(w, 400, nil, map[string]any{"description": "Operation value must be an Atlassian Document (see the Atlassian Document Format)"})
+		return
+	}
+	for k := range update {
+		if k != "labels" {
+			jiraError(w, 400, nil, map[string]any{k: fmt.Sprintf("Field '%s' cannot be set. It is not on the appropriate screen, or unknown.", k)})
+			return
+		}
+	}
+	if s, ok := fields["summary"]; ok {
+		iss["summary"] = s
+	}
+	if p, ok := fields["priority"]; ok {
+		iss["priority"] = p
+	}
+	labels, _ := iss["labels"].([]any)
+	ops, _ := update["labels"].([]any)
+	for _, op := range ops {
+		add := field(op, "add")
+		if str(add) == "" {
+			jiraError(w, 400, nil, map[string]any{"labels": "The label operation must be add, remove or set with a value."})
+			return
+		}
+		dup := false
+		for _, l := range labels {
+			dup = dup || l == add
+		}
+		if !dup {
+			labels = append(labels, add)
+		}
+	}
+	iss["labels"] = labels
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxResults reads the maxResults query parameter (default and cap 50, as
+// Jira's).
+func maxResults(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("maxResults"))
+	if err != nil || n <= 0 || n > 50 {
+		return 50
+	}
+	return n
+}
+
+// findUsers is GET user/search: the users whose display name or email
+// starts with query, a bare JSON array.
+func (f *Jira) findUsers(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("query")))
+	if q == "" {
+		jiraError(w, 400, []any{"The query parameter 'query' is required."}, nil)
+		return
+	}
+	users := []any{}
+	agent := map[string]any{"accountId": "5b10ac8d82e05b22cc7d4ef5", "accountType": "atlassian", "displayName": "Support Agent", "emailAddress": JiraEmail, "active": true}
+	for _, word := range append(strings.Fields(strings.ToLower(str(agent["displayName"]))), strings.ToLower(JiraEmail)) {
+		if strings.HasPrefix(word, q) {
+			users = append(users, agent)
+			break
+		}
+	}
+	writeJSON(w, 200, users[:min(len(users), maxResults(r))])
+}
+
+var jqlProject = regexp.MustCompile(`(?i)\bproject\s*=\s*"?([A-Z][A-Z0-9_]*)"?`)
+
+// search is GET search/jql: the issues of the project the query names
+// (a query must be bounded), keys in order, as {"issues", "isLast"}.
+func (f *Jira) search(w http.ResponseWriter, r *http.Request) {
+	m := jqlProject.FindStringSubmatch(r.URL.Query().Get("jql"))
+	if m == nil {
+		jiraError(w, 400, []any{"Unbounded JQL queries are not allowed here. Please add a search restriction to your query."}, nil)
+		return
+	}
+	if !strings.EqualFold(m[1], "SUP") {
+		jiraError(w, 400, []any{fmt.Sprintf("The value '%s' does not exist for the field 'project'.", m[1])}, nil)
+		return
+	}
+	keys := make([]string, 0, len(f.issues))
+	for k := range f.issues {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	issues := []any{}
+	for _, k := range keys[:min(len(keys), maxResults(r))] {
+		issues = append(issues, jiraIssue(f.issues[k]))
+	}
+	writeJSON(w, 200, map[string]any{"issues": issues, "isLast": len(keys) <= maxResults(r)})
+}
+
+var jiraLinkTypes = []string{"Blocks", "Cloners", "Duplicate", "Relates"}
+
+// link is POST issueLink: 201 without a body.
+func (f *Jira) link(w http.ResponseWriter, in map[string]any) {
+	name := str(field(field(in, "type"), "name"))
+	if !slices.Contains(jiraLinkTypes, name) {
+		jiraError(w, 404, []any{fmt.Sprintf("No issue link type with name '%s' found.", name)}, nil)
+		return
+	}
+	for _, side := range []string{"inwardIssue", "outwardIssue"} {
+		if f.issues[str(field(field(in, side), "key"))] == nil {
+			jiraError(w, 404, []any{"Issue Does Not Exist"}, nil)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusCreated)
 }

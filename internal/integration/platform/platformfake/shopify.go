@@ -121,6 +121,23 @@ func (f *Shopify) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		f.order["cancelled_at"] = "2024-11-05T10:00:00-05:00"
 		f.order["cancel_reason"] = str(field(in, "reason"))
 		writeJSON(w, 200, map[string]any{"order": f.order})
+	case r.Method == http.MethodPost && path == "orders/"+oid+"/close.json":
+		if f.order["closed_at"] == nil {
+			f.order["closed_at"] = "2024-11-05T11:00:00-05:00"
+		}
+		writeJSON(w, 200, map[string]any{"order": f.order})
+	case r.Method == http.MethodPost && path == "orders/"+oid+"/open.json":
+		f.order["closed_at"] = nil
+		writeJSON(w, 200, map[string]any{"order": f.order})
+	case r.Method == http.MethodGet && path == "orders/"+oid+"/fulfillments.json":
+		// The order is unfulfilled.
+		writeJSON(w, 200, map[string]any{"fulfillments": []any{}})
+	case r.Method == http.MethodGet && path == "orders/"+oid+"/transactions.json":
+		writeJSON(w, 200, map[string]any{"transactions": f.transactions()})
+	case r.Method == http.MethodGet && path == "orders/"+oid+"/refunds.json":
+		writeJSON(w, 200, map[string]any{"refunds": f.order["refunds"]})
+	case r.Method == http.MethodGet && path == "customers/"+cid+"/orders.json":
+		f.customerOrders(w, r)
 	case r.Method == http.MethodPost && path == "orders/"+oid+"/refunds/calculate.json":
 		f.calculate(w, body)
 	case r.Method == http.MethodPost && path == "orders/"+oid+"/refunds.json":
@@ -276,4 +293,58 @@ func (f *Shopify) refund(w http.ResponseWriter, body []byte) {
 	f.order["refunds"] = append(f.order["refunds"].([]any), created)
 	f.order["financial_status"] = "refunded"
 	writeJSON(w, http.StatusCreated, map[string]any{"refund": created})
+}
+
+// transactions are the order's sale (the parent of refunds) and its
+// refunds' transactions.
+func (f *Shopify) transactions() []any {
+	out := []any{map[string]any{
+		"id": json.Number("801038806"), "order_id": ShopifyOrderID, "parent_id": nil, "kind": "sale", "status": "success",
+		"amount": "214.00", "currency": "USD", "gateway": "bogus", "created_at": "2024-11-01T09:00:00-05:00",
+		"error_code": nil, "message": "Bogus Gateway: Forced success",
+	}}
+	for _, rf := range f.order["refunds"].([]any) {
+		if ts, ok := field(rf, "transactions").([]any); ok {
+			out = append(out, ts...)
+		}
+	}
+	return out
+}
+
+// customerOrders is GET customers/{id}/orders.json: the customer's orders
+// with the status asked for (open by default: neither closed nor
+// cancelled), at most limit (default 50, at most 250).
+func (f *Shopify) customerOrders(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	status := q.Get("status")
+	if status == "" {
+		status = "open"
+	}
+	var match bool
+	switch status {
+	case "any":
+		match = true
+	case "open":
+		match = f.order["closed_at"] == nil && f.order["cancelled_at"] == nil
+	case "closed":
+		match = f.order["closed_at"] != nil
+	case "cancelled":
+		match = f.order["cancelled_at"] != nil
+	default:
+		shopifyError(w, 400, map[string]any{"status": "is invalid"})
+		return
+	}
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if q.Get("limit") == "" {
+		limit, err = 50, nil
+	}
+	if err != nil || limit < 1 || limit > 250 {
+		shopifyError(w, 400, map[string]any{"limit": "must be between 1 and 250"})
+		return
+	}
+	orders := []any{}
+	if match {
+		orders = append(orders, f.order)
+	}
+	writeJSON(w, 200, map[string]any{"orders": orders[:min(len(orders), limit)]})
 }

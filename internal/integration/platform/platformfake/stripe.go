@@ -2,6 +2,7 @@ package platformfake
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,11 @@ type Stripe struct {
 	*Server
 	replays map[string]stripeReplay
 	refunds int
+	// created are the refunds by id: re_123 and those made.
+	created  map[string]map[string]any
+	metadata map[string]any
+	// canceled are the PaymentIntents canceled.
+	canceled map[string]string
 }
 
 type stripeReplay struct {
@@ -29,9 +35,14 @@ type stripeReplay struct {
 }
 
 // NewStripe starts a Stripe fake; pi_123 and ch_123 are refundable
-// (2000 cents), sub_123 is an active subscription of cus_123.
+// (2000 cents), sub_123 is an active subscription of cus_123, in_123 its
+// paid invoice, re_123 an earlier refund, and pi_456 a PaymentIntent that
+// awaits a payment method (so it can be canceled).
 func NewStripe(t testing.TB) *Stripe {
-	f := &Stripe{replays: map[string]stripeReplay{}}
+	f := &Stripe{replays: map[string]stripeReplay{}, metadata: map[string]any{}, canceled: map[string]string{}, created: map[string]map[string]any{
+		"re_123": {"id": "re_123", "object": "refund", "amount": 500, "currency": "usd", "status": "succeeded", "reason": "requested_by_customer",
+			"charge": "ch_123", "payment_intent": "pi_123", "created": 1730000000, "failure_reason": nil, "metadata": map[string]any{}},
+	}}
 	f.Server = newServer(t, f.handle)
 	return f
 }
@@ -123,21 +134,46 @@ func (f *Stripe) route(r *http.Request, form url.Values) (int, any) {
 			amount = n
 		}
 		f.refunds++
-		metadata := map[string]any{}
-		for k, v := range form {
-			if inner, ok := strings.CutPrefix(k, "metadata["); ok {
-				metadata[strings.TrimSuffix(inner, "]")] = v[0]
-			}
-		}
-		return 200, map[string]any{
+		refund := map[string]any{
 			"id": fmt.Sprintf("re_%d", f.refunds), "object": "refund", "amount": amount, "currency": "usd",
 			"status": "succeeded", "reason": nilIfEmpty(form.Get("reason")), "charge": "ch_123",
-			"payment_intent": "pi_123", "created": 1730800000, "metadata": metadata, "balance_transaction": "txn_1",
+			"payment_intent": "pi_123", "created": 1730800000, "metadata": metadataOf(form), "balance_transaction": "txn_1",
 		}
+		f.created[str(refund["id"])] = refund
+		return 200, refund
 	case r.Method == http.MethodGet && p == "/v1/customers/cus_123":
-		return 200, map[string]any{"id": "cus_123", "object": "customer", "email": "jenny@example.com", "name": "Jenny Rosen", "balance": 0, "created": 1680000000, "delinquent": false, "metadata": map[string]any{}, "invoice_settings": map[string]any{}}
+		return 200, f.customer()
+	case r.Method == http.MethodPost && p == "/v1/customers/cus_123":
+		for k, v := range metadataOf(form) {
+			if v == "" {
+				delete(f.metadata, k) // an empty value unsets the key
+			} else {
+				f.metadata[k] = v
+			}
+		}
+		return 200, f.customer()
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/customers/"):
 		return 404, errBody("invalid_request_error", "resource_missing", fmt.Sprintf("No such customer: '%s'", strings.TrimPrefix(p, "/v1/customers/")), "id")
+	case r.Method == http.MethodGet && p == "/v1/customers":
+		return 200, stripeList(r, "/v1/customers", f.customer())
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/refunds/"):
+		id := strings.TrimPrefix(p, "/v1/refunds/")
+		return stripeObject("refund", id, "id", f.created[id])
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/v1/payment_intents/") && strings.HasSuffix(p, "/cancel"):
+		return f.cancelPaymentIntent(strings.TrimSuffix(strings.TrimPrefix(p, "/v1/payment_intents/"), "/cancel"), form.Get("cancellation_reason"))
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/payment_intents/"):
+		id := strings.TrimPrefix(p, "/v1/payment_intents/")
+		return stripeObject("payment_intent", id, "intent", f.paymentIntent(id))
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/charges/"):
+		return stripeObject("charge", strings.TrimPrefix(p, "/v1/charges/"), "id", stripeCharge())
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/invoices/"):
+		return stripeObject("invoice", strings.TrimPrefix(p, "/v1/invoices/"), "invoice", stripeInvoice())
+	case r.Method == http.MethodGet && p == "/v1/invoices":
+		return 200, stripeList(r, "/v1/invoices", stripeInvoice())
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v1/subscriptions/"):
+		return stripeObject("subscription", strings.TrimPrefix(p, "/v1/subscriptions/"), "id", stripeSubscription())
+	case r.Method == http.MethodGet && p == "/v1/subscriptions":
+		return 200, stripeList(r, "/v1/subscriptions", stripeSubscription())
 	case r.Method == http.MethodGet && p == "/v1/charges":
 		return 200, map[string]any{"object": "list", "url": "/v1/charges", "has_more": false, "data": []any{
 			map[string]any{"id": "ch_123", "object": "charge", "amount": 2000, "amount_refunded": 0, "currency": "usd", "status": "succeeded", "customer": form.Get("customer"), "payment_intent": "pi_123", "paid": true, "refunded": false, "outcome": map[string]any{"risk_level": "normal"}},
@@ -166,4 +202,106 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// metadataOf reads the metadata[key] fields of a form.
+func metadataOf(form url.Values) map[string]any {
+	metadata := map[string]any{}
+	for k, v := range form {
+		if inner, ok := strings.CutPrefix(k, "metadata["); ok {
+			metadata[strings.TrimSuffix(inner, "]")] = v[0]
+		}
+	}
+	return metadata
+}
+
+// stripeObject answers GET of the object named id: obj when it is that
+// object, else Stripe's resource_missing error naming param.
+func stripeObject(noun, id, param string, obj map[string]any) (int, any) {
+	if obj == nil || obj["id"] != id {
+		return 404, errBody("invalid_request_error", "resource_missing", fmt.Sprintf("No such %s: '%s'", noun, id), param)
+	}
+	return 200, obj
+}
+
+// stripeList is the list object of a list request: obj (the fake's only
+// one of its kind) when it has the customer, email and status the query
+// asks for (status "all" for any), at most limit items (default 10, at
+// most 100).
+func stripeList(r *http.Request, url string, obj map[string]any) map[string]any {
+	q := r.URL.Query()
+	items := []any{}
+	match := true
+	for _, key := range []string{"customer", "email", "status"} {
+		if want := q.Get(key); want != "" && !(key == "status" && want == "all") {
+			match = match && str(obj[key]) == want
+		}
+	}
+	if match {
+		items = append(items, obj)
+	}
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > 100 {
+		limit = 10
+	}
+	return map[string]any{"object": "list", "url": url, "has_more": len(items) > limit, "data": items[:min(len(items), limit)]}
+}
+
+func (f *Stripe) customer() map[string]any {
+	return map[string]any{"id": "cus_123", "object": "customer", "email": "jenny@example.com", "name": "Jenny Rosen", "phone": nil, "description": nil,
+		"balance": 0, "created": 1680000000, "currency": "usd", "delinquent": false, "livemode": false, "metadata": maps.Clone(f.metadata), "invoice_settings": map[string]any{}}
+}
+
+// paymentIntent is pi_123 (succeeded) or pi_456 (awaiting a payment
+// method, or canceled), or nil.
+func (f *Stripe) paymentIntent(id string) map[string]any {
+	pi := map[string]any{"id": id, "object": "payment_intent", "amount": 2000, "currency": "usd", "customer": "cus_123", "description": nil,
+		"payment_method": nil, "canceled_at": nil, "cancellation_reason": nil, "created": 1730000000, "metadata": map[string]any{}}
+	switch id {
+	case "pi_123":
+		pi["status"], pi["amount_received"], pi["latest_charge"], pi["payment_method"] = "succeeded", 2000, "ch_123", "pm_123"
+	case "pi_456":
+		pi["status"], pi["amount_received"], pi["latest_charge"] = "requires_payment_method", 0, nil
+		if reason, ok := f.canceled[id]; ok {
+			pi["status"], pi["canceled_at"], pi["cancellation_reason"] = "canceled", 1730800000, nilIfEmpty(reason)
+		}
+	default:
+		return nil
+	}
+	return pi
+}
+
+// cancelPaymentIntent cancels pi_456; a PaymentIntent that succeeded or
+// was canceled cannot be.
+func (f *Stripe) cancelPaymentIntent(id, reason string) (int, any) {
+	pi := f.paymentIntent(id)
+	if pi == nil {
+		return 404, errBody("invalid_request_error", "resource_missing", fmt.Sprintf("No such payment_intent: '%s'", id), "intent")
+	}
+	if status := str(pi["status"]); status != "requires_payment_method" {
+		return 400, errBody("invalid_request_error", "payment_intent_unexpected_state", fmt.Sprintf("You cannot cancel this PaymentIntent because it has a status of %s. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.", status), "")
+	}
+	f.canceled[id] = reason
+	return 200, f.paymentIntent(id)
+}
+
+func stripeCharge() map[string]any {
+	return map[string]any{"id": "ch_123", "object": "charge", "amount": 2000, "amount_captured": 2000, "amount_refunded": 0, "currency": "usd",
+		"status": "succeeded", "paid": true, "captured": true, "refunded": false, "disputed": false, "customer": "cus_123", "payment_intent": "pi_123",
+		"description": nil, "receipt_url": "https://pay.stripe.com/receipts/ch_123", "failure_code": nil, "failure_message": nil, "created": 1730000000}
+}
+
+func stripeInvoice() map[string]any {
+	return map[string]any{"id": "in_123", "object": "invoice", "number": "ABC-0001", "status": "paid", "customer": "cus_123", "customer_email": "jenny@example.com",
+		"currency": "usd", "amount_due": 2000, "amount_paid": 2000, "amount_remaining": 0, "total": 2000, "due_date": nil, "created": 1730000000,
+		"period_start": 1727400000, "period_end": 1730000000, "subscription": "sub_123",
+		"hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/in_123", "invoice_pdf": "https://pay.stripe.com/invoice/acct_1/in_123/pdf"}
+}
+
+func stripeSubscription() map[string]any {
+	return map[string]any{"id": "sub_123", "object": "subscription", "status": "active", "customer": "cus_123", "created": 1680000000, "start_date": 1680000000,
+		"cancel_at": nil, "cancel_at_period_end": false, "canceled_at": nil, "ended_at": nil, "trial_end": nil, "latest_invoice": "in_123", "metadata": map[string]any{},
+		"items": map[string]any{"object": "list", "has_more": false, "data": []any{
+			map[string]any{"id": "si_123", "object": "subscription_item", "quantity": 1, "price": map[string]any{"id": "price_123", "object": "price", "unit_amount": 2000, "currency": "usd"}},
+		}}}
 }
