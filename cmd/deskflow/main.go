@@ -35,6 +35,7 @@ const usage = `usage:
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+  deskflow secrets rotate --new-key KEY [--database-url URL]
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
   deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
 
@@ -94,6 +95,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return createToken(ctx, args[2:], stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "secrets":
+		if len(args) < 2 || args[1] != "rotate" {
+			return usageError{"expected: secrets rotate --new-key KEY"}
+		}
+		return rotateSecrets(ctx, args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -147,11 +153,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Bootstrap(ctx, db, stdout); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	var key []byte
-	if raw := os.Getenv(connector.EnvKey); raw != "" {
-		if key, err = connector.ParseKey(raw); err != nil {
-			return err
-		}
+	key, err := app.ResolveKey(*dbURL, os.Getenv(connector.EnvKey), stdout)
+	if err != nil {
+		return err
 	}
 	var aiDefault *engine.AIDefault
 	if p := os.Getenv("DESKFLOW_AI_PROVIDER"); p != "" && p != "builtin" {
@@ -252,4 +256,44 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usageError{fmt.Sprintf("--log-format must be text or json, not %q", format)}
+}
+
+func rotateSecrets(ctx context.Context, args []string, stdout io.Writer) error {
+	c := newCommand("secrets rotate", "Reseals every stored credential with a new key, in one transaction. The current key is "+connector.EnvKey+" or, for SQLite, the key file beside the database, which then gets the new key.")
+	dbURL := c.DatabaseURL()
+	newKey := c.String("new-key", "DESKFLOW_NEW_SECRET_KEY", "", "the new key: 32 random bytes in base64 or hex (openssl rand -base64 32)")
+	if err := c.parse(args, stdout); err != nil {
+		return err
+	}
+	if *newKey == "" {
+		return usageError{"--new-key is required"}
+	}
+	next, err := connector.ParseKey(*newKey)
+	if err != nil {
+		return usageError{"--new-key: " + err.Error()}
+	}
+	db, err := app.OpenDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	env := os.Getenv(connector.EnvKey)
+	keyFile := ""
+	if path, ok := app.KeyFile(*dbURL); ok && env == "" {
+		keyFile = path
+	}
+	current, err := app.ResolveKey(*dbURL, env, io.Discard)
+	if err != nil {
+		return err
+	}
+	n, err := app.RotateKey(ctx, db, current, next, keyFile)
+	if err != nil {
+		return err
+	}
+	where := "set " + connector.EnvKey + " to the new key on every node before they start again"
+	if keyFile != "" {
+		where = "the key file " + keyFile + " holds the new key"
+	}
+	_, err = fmt.Fprintf(stdout, "Resealed the credentials of %d connectors with the new key; %s.\n", n, where)
+	return err
 }

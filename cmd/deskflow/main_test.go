@@ -287,3 +287,50 @@ func TestHelpVersionAndConfiguration(t *testing.T) {
 		t.Errorf("mysql URL: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestEmbeddedKeyAndRotation: on SQLite with no DESKFLOW_SECRET_KEY, the
+// first start creates a key file beside the database (mode 0600) and says
+// so once, connectors with credentials work at once, and `secrets rotate`
+// reseals them under a new key, which the key file then holds: a node
+// starts with it, and is refused with the old key.
+func TestEmbeddedKeyAndRotation(t *testing.T) {
+	dir := t.TempDir()
+	url := "sqlite:" + filepath.Join(dir, "deskflow.db")
+	keyFile := filepath.Join(dir, "deskflow.db.key")
+	env := []string{"DESKFLOW_SECRET_KEY="}
+	s := startServe(t, url)
+	token := s.waitToken(t)
+	connector := `{"type": "webhook", "name": "Signed", "credentials": {"signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}`
+	if code, answer := s.post(t, token, "/api/connectors", connector); code != 201 {
+		t.Fatalf("create a connector on a fresh install: %d %s", code, answer)
+	}
+	if code, out := s.stop(); code != 0 || !strings.Contains(out, "Created the credentials key in "+keyFile) {
+		t.Fatalf("first start: exit %d, stdout %q", code, out)
+	}
+	st, err := os.Stat(keyFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, mode %v", err, st.Mode())
+	}
+	oldKey, _ := os.ReadFile(keyFile)
+	if code, out := startServe(t, url).stop(); code != 0 || strings.Contains(out, "Created") {
+		t.Errorf("second start: exit %d, stdout %q", code, out)
+	}
+
+	newKey := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	out, stderr, code := run(t, env, "secrets", "rotate", "--new-key", newKey, "--database-url", url)
+	if code != 0 || !strings.Contains(out, "Resealed the credentials of 1 connectors") {
+		t.Fatalf("secrets rotate: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if got, _ := os.ReadFile(keyFile); strings.TrimSpace(string(got)) != newKey {
+		t.Errorf("the key file holds %q after the rotation, want the new key", got)
+	}
+	if code, _ := startServe(t, url).stop(); code != 0 {
+		t.Errorf("start with the rotated key file: exit %d", code)
+	}
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--database-url", url)
+	cmd.Env = append(os.Environ(), "DESKFLOW_SECRET_KEY="+strings.TrimSpace(string(oldKey)))
+	answer, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(answer), "does not open the credentials stored in this database") {
+		t.Errorf("serve with the old key: %s", answer)
+	}
+}

@@ -18,7 +18,7 @@ const EnvKey = "DESKFLOW_SECRET_KEY"
 
 var (
 	// ErrNoKey means credentials cannot be sealed or opened: no key is set.
-	ErrNoKey = errors.New("no credentials key: set " + EnvKey + " to 32 random bytes (base64 or hex)")
+	ErrNoKey = errors.New("no credentials key: set " + EnvKey + " to 32 random bytes in base64 or hex, made with: openssl rand -base64 32")
 	// ErrWrongKey means the key does not open what was sealed with the
 	// database's key: its key check or its credentials.
 	ErrWrongKey = errors.New(EnvKey + " does not open the credentials stored in this database: it is not the key they were sealed with")

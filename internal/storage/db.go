@@ -77,6 +77,15 @@ type DB struct {
 	workflows workflowCache
 }
 
+// SQLitePath is the file of a SQLite database URL ("sqlite:PATH" or a plain
+// path); ok is false for a PostgreSQL URL.
+func SQLitePath(url string) (path string, ok bool) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return "", false
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"), true
+}
+
 // unsupportedScheme matches a URL of another database (checked after
 // postgres:// and sqlite:).
 var unsupportedScheme = regexp.MustCompile(`^(?i:[a-z][a-z0-9+.-]*)://`)
@@ -94,8 +103,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	case !strings.HasPrefix(url, "sqlite:") && unsupportedScheme.MatchString(url):
 		return nil, fmt.Errorf("open database: unsupported URL scheme %q: use postgres://… (or postgresql://…), sqlite:PATH or a file path", strings.SplitN(url, ":", 2)[0])
 	default:
-		path := strings.TrimPrefix(url, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
+		path, _ := SQLitePath(url)
 		if path == "" {
 			return nil, fmt.Errorf("open database: empty SQLite path")
 		}

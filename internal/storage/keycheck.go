@@ -40,3 +40,41 @@ func (db *DB) SomeSealedCredentials(ctx context.Context) (connectorID string, se
 	}
 	return connectorID, sealed, true, nil
 }
+
+// Reseal replaces, in one transaction, the sealed credentials of every
+// connector in every workspace with what reseal makes of them, and the key
+// check with check; it returns how many it resealed.
+func (db *DB) Reseal(ctx context.Context, reseal func(connectorID string, sealed []byte) ([]byte, error), check []byte) (int, error) {
+	type sealedRow struct {
+		id     string
+		sealed []byte
+	}
+	n := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		rows, err := queryAll(ctx, tx.q, func(r row) (sealedRow, error) {
+			var s sealedRow
+			err := r.Scan(&s.id, &s.sealed)
+			return s, err
+		}, `SELECT id, credentials FROM connectors WHERE credentials IS NOT NULL ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("read sealed credentials: %w", err)
+		}
+		for _, r := range rows {
+			resealed, err := reseal(r.id, r.sealed)
+			if err != nil {
+				return fmt.Errorf("reseal the credentials of connector %s: %w", r.id, err)
+			}
+			if _, err := tx.q.exec(ctx, `UPDATE connectors SET credentials = ? WHERE id = ?`, resealed, r.id); err != nil {
+				return fmt.Errorf("store the credentials of connector %s: %w", r.id, err)
+			}
+		}
+		n = len(rows)
+		_, err = tx.q.exec(ctx, `INSERT INTO key_check (id, sealed, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, created_at = excluded.created_at`,
+			check, micros(db.Now()))
+		if err != nil {
+			return fmt.Errorf("store the credentials key check: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
