@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -123,4 +124,46 @@ func (c *command) help(w io.Writer) {
 		fmt.Fprintf(tw, "  --%s\t%s%s\n", name, f.Usage, extra)
 	}
 	tw.Flush()
+}
+
+// retention is a flag value for how long to keep something: a Go duration
+// ("12h"), whole days ("30d"), or "forever".
+type retention struct{ d *time.Duration }
+
+func (r retention) String() string {
+	switch {
+	case r.d == nil:
+		return ""
+	case *r.d < 0:
+		return "forever"
+	case *r.d%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(*r.d/(24*time.Hour)), 10) + "d"
+	}
+	return r.d.String()
+}
+
+func (r retention) Set(s string) error {
+	if s == "forever" {
+		*r.d = -1
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int64
+		n, err = strconv.ParseInt(days, 10, 64)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 30d or 12h, or forever")
+	}
+	*r.d = d
+	return nil
+}
+
+// Retention adds a flag of a retention period.
+func (c *command) Retention(name, env string, def time.Duration, usage string) *time.Duration {
+	c.record(name, env)
+	d := def
+	c.fs.Var(retention{&d}, name, usage)
+	return &d
 }

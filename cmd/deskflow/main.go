@@ -27,6 +27,7 @@ import (
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/outbound"
+	"github.com/deskflow/deskflow/internal/storage"
 )
 
 const usage = `usage:
@@ -35,6 +36,7 @@ const usage = `usage:
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+  deskflow backup --to FILE [--database-url URL]
   deskflow secrets rotate --new-key KEY [--database-url URL]
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
   deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return createToken(ctx, args[2:], stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], stdout)
 	case "secrets":
 		if len(args) < 2 || args[1] != "rotate" {
 			return usageError{"expected: secrets rotate --new-key KEY"}
@@ -122,6 +126,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chainSteps := c.Int("chain-steps", "DESKFLOW_CHAIN_STEPS", engine.DefaultChainSteps, "steps that one event and the events its runs cause may start in all")
 	queueLimit := c.Int("queue-limit", "DESKFLOW_QUEUE_LIMIT", engine.DefaultQueueLimit, "events a workspace may have waiting before events caused by its workflows are no longer processed (-1: no limit)")
 	maxMessage := c.Int("max-message-bytes", "DESKFLOW_MAX_MESSAGE_BYTES", helpdesk.DefaultMaxMessageBytes, "largest body of one message in bytes: the API refuses longer ones (422), a workflow step that would write one fails")
+	retainRuns := c.Retention("retain-runs", "DESKFLOW_RETAIN_RUNS", engine.DefaultRunRetention, "how long finished runs are kept (30d, 12h or forever)")
+	retainEvaluations := c.Retention("retain-evaluations", "DESKFLOW_RETAIN_EVALUATIONS", engine.DefaultEvaluationRetention, "how long the record of how workflows fared against each event is kept")
+	retainEvents := c.Retention("retain-events", "DESKFLOW_RETAIN_EVENTS", engine.DefaultEventRetention, "how long processed events are kept (those that started a kept run stay)")
 	metricsToken := c.String("metrics-token", "DESKFLOW_METRICS_TOKEN", "", "bearer token that GET /metrics requires (empty: none)")
 	logFormat := c.String("log-format", "DESKFLOW_LOG_FORMAT", "text", "log lines as text or json")
 	logLevel := c.String("log-level", "DESKFLOW_LOG_LEVEL", "info", "the least important log lines written: debug, info, warn or error")
@@ -163,7 +170,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
-		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken})
+		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken,
+		Retention: engine.Retention{Runs: *retainRuns, Evaluations: *retainEvaluations, Events: *retainEvents}})
 	if err != nil {
 		return err
 	}
@@ -295,5 +303,30 @@ func rotateSecrets(ctx context.Context, args []string, stdout io.Writer) error {
 		where = "the key file " + keyFile + " holds the new key"
 	}
 	_, err = fmt.Fprintf(stdout, "Resealed the credentials of %d connectors with the new key; %s.\n", n, where)
+	return err
+}
+
+func backup(ctx context.Context, args []string, stdout io.Writer) error {
+	c := newCommand("backup", "Writes a consistent copy of a SQLite database to a new file while deskflow serves (PostgreSQL: use pg_dump). Back up the key file beside the database too.")
+	dbURL := c.DatabaseURL()
+	to := c.String("to", "", "", "the file to write (must not exist)")
+	if err := c.parse(args, stdout); err != nil {
+		return err
+	}
+	if *to == "" {
+		return usageError{"--to is required"}
+	}
+	if _, ok := storage.SQLitePath(*dbURL); !ok {
+		return storage.ErrBackupPostgres
+	}
+	db, err := storage.Open(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, *to); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "Backed up to %s\n", *to)
 	return err
 }

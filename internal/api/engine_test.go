@@ -740,30 +740,58 @@ func TestMissingValuesAreRecorded(t *testing.T) {
 	})
 }
 
-// TestEvaluationsArePrunedRunsStay: evaluations are kept briefly, runs are
-// history.
-func TestEvaluationsArePrunedRunsStay(t *testing.T) {
+// TestRetention: what is past its retention is pruned in batches, oldest
+// first: evaluations after 7 days while runs stay; finished runs (with their
+// steps) and processed events after 90 days; never an event still queued.
+func TestRetention(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
+		e.config.Retention.Batch = 2 // several batches per prune
+		e.restart(func() {})
 		e.create("/api/workflows", workflowBody("w", "on_new_ticket", nil, act("set_priority", map[string]any{"priority": "low"})))
-		tk := e.newTicket("x", "b", "p@example.com", nil)
-		e.settle(tk)
-		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 2 {
-			t.Fatalf("%d evaluations, want 2 (ticket.created, message.inbound)", n)
+		var tickets []string
+		for i := range 3 {
+			tk := e.newTicket(fmt.Sprint("t", i), "b", "p@example.com", nil)
+			e.settle(tk)
+			tickets = append(tickets, tk)
 		}
-		if _, err := e.db.PruneEvaluations(t.Context(), time.Now().Add(-time.Hour)); err != nil {
-			t.Fatal(err)
+		count := func(table string) int {
+			t.Helper()
+			var n int
+			if err := e.rawDB().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
 		}
-		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 2 {
-			t.Errorf("recent evaluations were pruned")
+		if count("evaluations") != 6 || count("workflow_runs") != 3 || count("run_steps") != 3 {
+			t.Fatalf("before pruning: %d evaluations, %d runs, %d steps", count("evaluations"), count("workflow_runs"), count("run_steps"))
 		}
-		if _, err := e.db.PruneEvaluations(t.Context(), time.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
+		prune := func(after time.Duration) {
+			t.Helper()
+			e.clock.Advance(after)
+			if err := e.node.Engine.Prune(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if n := len(e.asAdmin("GET", "/api/tickets/"+tk+"/evaluations", nil).list()); n != 0 {
-			t.Errorf("%d evaluations left after pruning", n)
+		prune(24 * time.Hour)
+		if n := count("evaluations"); n != 6 {
+			t.Errorf("%d evaluations a day later, want 6", n)
 		}
-		if n := len(e.runs(tk)); n != 1 {
-			t.Errorf("runs after pruning: %d", n)
+		prune(7 * 24 * time.Hour)
+		if count("evaluations") != 0 || count("workflow_runs") != 3 || len(e.runs(tickets[0])) != 1 {
+			t.Errorf("after 8 days: %d evaluations (want 0), %d runs (want 3)", count("evaluations"), count("workflow_runs"))
+		}
+		events := count("events")
+		// An old event still waiting in the queue is never pruned.
+		exec(t, e.rawDB(), fmt.Sprintf(`INSERT INTO event_queue (workspace_id, event_id, available_at) SELECT workspace_id, id, %d FROM events WHERE ticket_id = '%s' AND type = 'message.inbound'`, int64(1)<<62, tickets[2]))
+		prune(90 * 24 * time.Hour)
+		if count("workflow_runs") != 0 || count("run_steps") != 0 {
+			t.Errorf("after 98 days: %d runs, %d steps, want none", count("workflow_runs"), count("run_steps"))
+		}
+		if n := count("events"); n != 1 || events < 6 {
+			t.Errorf("after 98 days: %d of %d events left, want the queued one", n, events)
+		}
+		if n := len(e.ticket(tickets[0])["messages"].([]any)); n != 1 {
+			t.Errorf("the ticket lost its messages: %d", n)
 		}
 	})
 }

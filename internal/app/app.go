@@ -105,6 +105,8 @@ type Config struct {
 	AI *engine.AIDefault
 	// RateLimit limits each API token (nil: api.DefaultRateLimit).
 	RateLimit *api.RateLimit
+	// Retention: see engine.Config.
+	Retention engine.Retention
 	// MetricsToken, when set, protects GET /metrics.
 	MetricsToken string
 	// Limits bound what one workspace's automation may take (zero values:
@@ -146,6 +148,7 @@ func New(cfg Config) (*App, error) {
 		RescueAfter:     cfg.RescueAfter,
 		ApprovalTTL:     cfg.ApprovalTTL,
 		Limits:          cfg.Limits,
+		Retention:       cfg.Retention,
 		MaxMessageBytes: cfg.MaxMessageBytes,
 	})
 	if err != nil {

@@ -27,6 +27,10 @@ import (
 const (
 	DefaultApprovalTTL         = 7 * 24 * time.Hour
 	DefaultEvaluationRetention = 7 * 24 * time.Hour
+	// DefaultRunRetention and DefaultEventRetention keep run history and
+	// the events of tickets for 90 days.
+	DefaultRunRetention   = 90 * 24 * time.Hour
+	DefaultEventRetention = 90 * 24 * time.Hour
 	// DefaultRescueAfter is how long a job's node may be silent before its
 	// job runs elsewhere; a job is also never rescued before its own
 	// timeout (a path job's is the sum of its steps' timeouts).
@@ -54,8 +58,9 @@ type Config struct {
 	AI *AIDefault
 	// ApprovalTTL is how long an approval waits before it expires.
 	ApprovalTTL time.Duration
-	// EvaluationRetention is how long non-run evaluations are kept.
-	EvaluationRetention time.Duration
+	// Retention is how long finished runs, evaluations and events are
+	// kept.
+	Retention Retention
 	// RescueAfter is how long a job may run before another node takes it
 	// over; it must exceed the longest action timeout in use.
 	RescueAfter time.Duration
@@ -76,6 +81,20 @@ type Config struct {
 	// a ticket (a note, a sent reply): a longer one fails its step. Zero
 	// means helpdesk.DefaultMaxMessageBytes.
 	MaxMessageBytes int
+}
+
+// Retention says how long what is kept for a while only is kept; a
+// negative duration keeps it for ever.
+type Retention struct {
+	// Runs are finished runs with their steps and approvals.
+	Runs time.Duration
+	// Evaluations are how every workflow fared against each event.
+	Evaluations time.Duration
+	// Events are the changes of tickets, once processed and not the cause
+	// of a run still kept.
+	Events time.Duration
+	// Batch is how many rows one statement deletes at most.
+	Batch int
 }
 
 // Limits bound what one workspace's automation may take of the service.
@@ -125,7 +144,17 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("engine: an HTTP client is required")
 	}
 	cfg.ApprovalTTL = cmpOr(cfg.ApprovalTTL, DefaultApprovalTTL)
-	cfg.EvaluationRetention = cmpOr(cfg.EvaluationRetention, DefaultEvaluationRetention)
+	for _, r := range []struct {
+		keep *time.Duration
+		def  time.Duration
+	}{{&cfg.Retention.Evaluations, DefaultEvaluationRetention}, {&cfg.Retention.Runs, DefaultRunRetention}, {&cfg.Retention.Events, DefaultEventRetention}} {
+		if *r.keep == 0 {
+			*r.keep = r.def
+		}
+	}
+	if cfg.Retention.Batch <= 0 {
+		cfg.Retention.Batch = 1000
+	}
 	cfg.RescueAfter = cmpOr(cfg.RescueAfter, DefaultRescueAfter)
 	if cfg.RescueAfter <= EventJobTimeout {
 		return nil, fmt.Errorf("engine: rescue-after must be longer than %s", EventJobTimeout)

@@ -63,10 +63,45 @@ func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[maintenanceAr
 	if _, err := w.e.ExpireApprovals(ctx); err != nil {
 		return err
 	}
-	before := w.e.Now().Add(-w.e.cfg.EvaluationRetention)
-	if _, err := w.e.db.PruneEvaluations(ctx, before); err != nil {
-		return err
+	return w.e.Prune(ctx)
+}
+
+// pruneBudget bounds one maintenance run's pruning; what is left waits for
+// the next run.
+const pruneBudget = 30 * time.Second
+
+// Prune deletes what is past its retention, in batches, oldest first:
+// finished runs with their steps and approvals, evaluations and chain
+// budgets, and events no longer queued nor the cause of a kept run.
+func (e *Engine) Prune(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pruneBudget)
+	defer cancel()
+	r, now := e.cfg.Retention, e.Now()
+	type pruner struct {
+		keep  time.Duration
+		prune func(context.Context, time.Time, int) (int64, error)
 	}
-	_, err := w.e.db.PruneChains(ctx, before)
-	return err
+	for _, p := range []pruner{
+		{r.Runs, e.db.PruneRuns},
+		{r.Evaluations, e.db.PruneEvaluations},
+		{r.Evaluations, e.db.PruneChains},
+		{r.Events, e.db.PruneEvents},
+	} {
+		if p.keep < 0 {
+			continue
+		}
+		for {
+			n, err := p.prune(ctx, now.Add(-p.keep), r.Batch)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil // the budget is spent: the next run goes on
+				}
+				return err
+			}
+			if n < int64(r.Batch) {
+				break
+			}
+		}
+	}
+	return nil
 }

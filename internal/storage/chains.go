@@ -36,10 +36,10 @@ func (tx *Tx) RefundChain(ctx context.Context, workspaceID int64, origin string,
 	return nil
 }
 
-// PruneChains forgets the usage of chains begun before before, in every
-// workspace; their events have long been processed.
-func (db *DB) PruneChains(ctx context.Context, before time.Time) (int64, error) {
-	n, err := db.b.writer().exec(ctx, `DELETE FROM chain_usage WHERE created_at < ?`, micros(before))
+// PruneChains forgets the usage of up to batch chains begun before
+// before, in every workspace; their events have long been processed.
+func (db *DB) PruneChains(ctx context.Context, before time.Time, batch int) (int64, error) {
+	n, err := db.b.writer().exec(ctx, `DELETE FROM chain_usage WHERE (workspace_id, origin_event_id) IN (SELECT workspace_id, origin_event_id FROM chain_usage WHERE created_at < ? ORDER BY created_at LIMIT ?)`, micros(before), batch)
 	if err != nil {
 		return 0, fmt.Errorf("prune chain usage: %w", err)
 	}

@@ -268,16 +268,6 @@ func (db *DB) ListEvaluations(ctx context.Context, workspaceID int64, ticketID s
 		`SELECT event_id, ticket_id, event_type, results, ruled_out, stop, created_at FROM evaluations WHERE workspace_id = ? AND ticket_id = ? ORDER BY event_id DESC LIMIT ? OFFSET ?`, workspaceID, ticketID)
 }
 
-// PruneEvaluations deletes evaluations older than before, in every
-// workspace; they are kept briefly (run history stays).
-func (db *DB) PruneEvaluations(ctx context.Context, before time.Time) (int64, error) {
-	n, err := db.b.writer().exec(ctx, `DELETE FROM evaluations WHERE created_at < ?`, micros(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune evaluations: %w", err)
-	}
-	return n, nil
-}
-
 func timeMicros(t *time.Time) any {
 	if t == nil {
 		return nil
