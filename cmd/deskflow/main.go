@@ -16,10 +16,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
@@ -36,6 +39,7 @@ const usage = `usage:
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+  deskflow probe URL   (exit 0 when URL answers 200: a container health check)
   deskflow backup --to FILE [--database-url URL]
   deskflow secrets rotate --new-key KEY [--database-url URL]
   deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
@@ -97,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return createToken(ctx, args[2:], stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "probe":
+		return probe(ctx, args[1:], stdout)
 	case "backup":
 		return backup(ctx, args[1:], stdout)
 	case "secrets":
@@ -329,4 +335,31 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "Backed up to %s\n", *to)
 	return err
+}
+
+// probe GETs a URL (the node's /readyz) and succeeds on 200: the health
+// check of images that have no HTTP client of their own.
+func probe(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(stdout, "usage: deskflow probe URL\n\nExits 0 when a GET of URL answers 200 within 5 seconds (a container health check of /readyz), 1 otherwise.")
+			return errHelp
+		}
+		return usageError{"expected: probe URL"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", args[0], res.Status)
+	}
+	return nil
 }

@@ -334,3 +334,19 @@ func TestEmbeddedKeyAndRotation(t *testing.T) {
 		t.Errorf("serve with the old key: %s", answer)
 	}
 }
+
+// TestProbe: `deskflow probe` (the image's health check) succeeds on a
+// ready node's /readyz and fails on what does not answer 200.
+func TestProbe(t *testing.T) {
+	s := startServe(t, "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
+	if _, stderr, code := run(t, nil, "probe", "http://"+s.addr+"/readyz"); code != 0 {
+		t.Errorf("probe /readyz: exit %d %s", code, stderr)
+	}
+	if _, _, code := run(t, nil, "probe", "http://"+s.addr+"/api/nothing"); code != 1 {
+		t.Errorf("probe of a 404: exit %d, want 1", code)
+	}
+	s.stop()
+	if _, _, code := run(t, nil, "probe", "http://"+s.addr+"/readyz"); code != 1 {
+		t.Errorf("probe of a stopped node: exit %d, want 1", code)
+	}
+}
