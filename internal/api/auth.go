@@ -36,8 +36,11 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, need access)
 	header := r.Header.Get("Authorization")
 	token, found := strings.CutPrefix(header, "Bearer ")
 	token = strings.TrimSpace(token)
-	if !found || !auth.LooksLikeToken(token) {
+	if !found || token == "" {
 		return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
+	}
+	if !auth.LooksLikeToken(token) {
+		return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
 	}
 	user, err := s.db.UserByTokenHash(ctx, auth.Hash(token))
 	if errors.Is(err, storage.ErrNotFound) {

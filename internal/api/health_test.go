@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -95,4 +96,65 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("the log holds %q", secret)
 		}
 	}
+}
+
+// TestMethodNotAllowed: a known path with a method it does not take is 405
+// with Allow naming the ones it does; an unknown path stays 404.
+func TestMethodNotAllowed(t *testing.T) {
+	e := newEnv(t, storagetestBackends(t)[0].URL(t))
+	tk := e.newTicket("s", "b", "a@example.com", nil)
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", "/api/tickets", "GET, POST"},
+		{"PATCH", "/api/tickets/" + tk, "GET, PUT"},
+		{"POST", "/healthz", "GET"},
+	} {
+		r := e.call(c.method, c.path, e.adminA, e.wsA, nil)
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405 and %q", c.method, c.path, r.Status, r.Header.Get("Allow"), c.allow)
+		}
+	}
+	if r := e.call("GET", "/api/nothing-here", e.adminA, e.wsA, nil); r.Status != http.StatusNotFound {
+		t.Errorf("unknown path: %d, want 404", r.Status)
+	}
+}
+
+// TestUnauthenticatedMessages: no token and a token that is not valid get
+// 401s that say which.
+func TestUnauthenticatedMessages(t *testing.T) {
+	e := newEnv(t, storagetestBackends(t)[0].URL(t))
+	if r := e.call("GET", "/api/tickets", "", e.wsA, nil); r.Status != 401 || !strings.Contains(r.Body["message"].(string), "send Authorization") {
+		t.Errorf("no token: %d %s", r.Status, r.Raw)
+	}
+	for _, token := range []string{"garbage", "dfk_" + strings.Repeat("0", 43)} {
+		if r := e.call("GET", "/api/tickets", token, e.wsA, nil); r.Status != 401 || r.Body["message"] != "Unauthenticated: the token is not valid." {
+			t.Errorf("token %q: %d %s", token, r.Status, r.Raw)
+		}
+	}
+}
+
+// TestCreateAnswersAsGet: the answer to creating a ticket is what a GET of
+// it shows (its waiting period included), and tickets show their tags'
+// names beside their ids.
+func TestCreateAnswersAsGet(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		created := e.must(201, e.asAdmin("POST", "/api/tickets", map[string]any{"subject": "s", "body": "b", "contact": map[string]any{"email": "a@example.com"}})).data()
+		got := e.ticket(created["id"].(string))
+		for _, k := range []string{"waiting_since", "status", "updated_at", "tags", "tag_names", "messages_total"} {
+			if !reflect.DeepEqual(created[k], got[k]) {
+				t.Errorf("%s: created %v, GET %v", k, created[k], got[k])
+			}
+		}
+		if created["waiting_since"] == nil {
+			t.Errorf("a new ticket's waiting period is not shown")
+		}
+		tag := e.create("/api/tags", map[string]any{"name": "vip"})
+		e.must(200, e.asAdmin("POST", "/api/tickets/"+created["id"].(string)+"/tags", map[string]any{"tags": []any{tag}}))
+		if names := e.ticket(created["id"].(string))["tag_names"]; !reflect.DeepEqual(names, []any{"vip"}) {
+			t.Errorf("tag_names: %v", names)
+		}
+		list := e.must(200, e.asAdmin("GET", "/api/tickets", nil)).list()
+		if names := list[0].(map[string]any)["tag_names"]; !reflect.DeepEqual(names, []any{"vip"}) {
+			t.Errorf("tag_names in the list: %v", names)
+		}
+	})
 }

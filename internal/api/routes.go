@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/storage"
@@ -133,6 +135,11 @@ func (s *Server) registerRoutes() {
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allowed := s.methodsOf(r.URL.Path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: "Method not allowed: use " + strings.Join(allowed, " or ") + "."})
+			return
+		}
 		writeJSON(w, http.StatusNotFound, errorBody{Message: "Not found."})
 	})
 }
@@ -212,4 +219,36 @@ func listingOf[T any](param string, exists func(ctx context.Context, ws int64, i
 			return load(ctx, ws, id, page)
 		})(w, r, p)
 	}
+}
+
+// methodsOf lists, sorted, the methods of the routes whose pattern matches
+// path: a request with another method is answered 405 with them in Allow.
+func (s *Server) methodsOf(path string) []string {
+	var out []string
+	for _, rt := range s.routes {
+		if patternMatches(rt.pattern, path) && !slices.Contains(out, rt.method) {
+			out = append(out, rt.method)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// patternMatches reports whether path has the route pattern's segments, a
+// {name} segment matching any one non-empty segment.
+func patternMatches(pattern, path string) bool {
+	want, have := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(want) != len(have) {
+		return false
+	}
+	for i, seg := range want {
+		if strings.HasPrefix(seg, "{") {
+			if have[i] == "" {
+				return false
+			}
+		} else if seg != have[i] {
+			return false
+		}
+	}
+	return true
 }

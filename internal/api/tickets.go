@@ -137,6 +137,11 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principa
 	if err != nil {
 		return err
 	}
+	// Read back what the transaction left (the waiting period its message
+	// began, tags), so the answer equals a GET.
+	if t, err = s.db.GetTicket(ctx, p.WorkspaceID, t.ID); err != nil {
+		return err
+	}
 	v, err := s.viewTicket(ctx, p.WorkspaceID, t, true)
 	if err != nil {
 		return err

@@ -155,14 +155,16 @@ type Assignee struct {
 
 // Ticket is a customer conversation.
 type Ticket struct {
-	ID           string         `json:"id"`
-	Subject      string         `json:"subject"`
-	Status       string         `json:"status"`
-	Priority     string         `json:"priority"`
-	ChannelID    *string        `json:"channel_id"`
-	ContactID    *string        `json:"contact_id"`
-	Assignee     Assignee       `json:"assignee"`
-	TagIDs       []string       `json:"tags"`
+	ID        string   `json:"id"`
+	Subject   string   `json:"subject"`
+	Status    string   `json:"status"`
+	Priority  string   `json:"priority"`
+	ChannelID *string  `json:"channel_id"`
+	ContactID *string  `json:"contact_id"`
+	Assignee  Assignee `json:"assignee"`
+	TagIDs    []string `json:"tags"`
+	// TagNames are the names of the tags, in the order of TagIDs.
+	TagNames     []string       `json:"tag_names"`
 	CustomFields map[string]any `json:"custom_fields"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`

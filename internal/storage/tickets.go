@@ -42,7 +42,7 @@ func scanTicket(r row) (helpdesk.Ticket, error) {
 	if err := json.Unmarshal([]byte(fields), &t.CustomFields); err != nil {
 		return t, fmt.Errorf("decode custom fields of ticket %s: %w", t.ID, err)
 	}
-	t.TagIDs = []string{}
+	t.TagIDs, t.TagNames = []string{}, []string{}
 	return t, nil
 }
 
@@ -111,12 +111,23 @@ func (db *DB) getTicket(ctx context.Context, q querier, workspaceID int64, id st
 	if err != nil {
 		return t, err
 	}
-	tags, err := queryAll(ctx, q, scanString, `SELECT tag_id FROM ticket_tags WHERE ticket_id = ? ORDER BY created_at, tag_id`, id)
+	tags, err := queryAll(ctx, q, scanTicketTag, `SELECT tt.ticket_id, tt.tag_id, tg.name FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tt.ticket_id = ? ORDER BY tt.created_at, tt.tag_id`, id)
 	if err != nil {
 		return t, fmt.Errorf("load tags of ticket %s: %w", id, err)
 	}
-	t.TagIDs = tags
+	for _, tag := range tags {
+		t.TagIDs, t.TagNames = append(t.TagIDs, tag.id), append(t.TagNames, tag.name)
+	}
 	return t, nil
+}
+
+// ticketTag is one tag of a ticket, with its name.
+type ticketTag struct{ ticket, id, name string }
+
+func scanTicketTag(r row) (ticketTag, error) {
+	var t ticketTag
+	err := r.Scan(&t.ticket, &t.id, &t.name)
+	return t, err
 }
 
 func scanString(r row) (string, error) {
@@ -139,19 +150,15 @@ func (db *DB) ListTickets(ctx context.Context, workspaceID int64, page Page) ([]
 		index[t.ID] = i
 	}
 	list, args := inList(ids)
-	r, err := db.b.reader().query(ctx, `SELECT ticket_id, tag_id FROM ticket_tags WHERE ticket_id IN (`+list+`) ORDER BY created_at, tag_id`, args...)
+	tags, err := queryAll(ctx, db.b.reader(), scanTicketTag, `SELECT tt.ticket_id, tt.tag_id, tg.name FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tt.ticket_id IN (`+list+`) ORDER BY tt.created_at, tt.tag_id`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load ticket tags: %w", err)
 	}
-	defer r.Close()
-	for r.Next() {
-		var ticketID, tagID string
-		if err := r.Scan(&ticketID, &tagID); err != nil {
-			return nil, 0, fmt.Errorf("scan ticket tag: %w", err)
-		}
-		tickets[index[ticketID]].TagIDs = append(tickets[index[ticketID]].TagIDs, tagID)
+	for _, tag := range tags {
+		t := &tickets[index[tag.ticket]]
+		t.TagIDs, t.TagNames = append(t.TagIDs, tag.id), append(t.TagNames, tag.name)
 	}
-	return tickets, total, r.Err()
+	return tickets, total, nil
 }
 
 // UpdateTicket applies a change.
