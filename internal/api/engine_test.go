@@ -718,7 +718,8 @@ func TestMissingValuesAreRecorded(t *testing.T) {
 		e.create("/api/custom-fields", map[string]any{"key": "order_number", "name": "Order"})
 		wf := e.create("/api/workflows", map[string]any{"name": "note", "trigger_type": "on_new_ticket",
 			"conditions": []any{cond("does_not_have_tag", e.create("/api/tags", map[string]any{"name": "x"}))},
-			"actions":    []any{act("add_internal_note", map[string]any{"content": "order [{{customFields.order_number}}] ref [{{variables.nothing.id}}]"})}})
+			"actions": []any{act("set_priority", map[string]any{"priority": "low", "saveAs": "nothing"}), // its output has no id
+				act("add_internal_note", map[string]any{"content": "order [{{customFields.order_number}}] ref [{{variables.nothing.id}}]"})}})
 		chWF := e.create("/api/workflows", workflowBody("channel", "on_new_ticket", []any{cond("channel_type_is", "email")}, act("set_status", map[string]any{"status": "closed"})))
 		tk := e.newTicket("no fields", "b", "m@example.com", nil)
 		e.settle(tk)
@@ -726,7 +727,7 @@ func TestMissingValuesAreRecorded(t *testing.T) {
 		if len(runs) != 1 || runs[0]["status"] != "succeeded" {
 			t.Fatalf("runs: %v", runs)
 		}
-		step := runs[0]["steps"].([]any)[0].(map[string]any)
+		step := runs[0]["steps"].([]any)[1].(map[string]any)
 		input := step["input"].(map[string]any)
 		if input["content"] != "order [] ref []" {
 			t.Errorf("rendered content %q", input["content"])

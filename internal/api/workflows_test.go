@@ -419,3 +419,32 @@ func jsonOf(t *testing.T, v any) any {
 	}
 	return out
 }
+
+// TestVariablesMustBeSavedFirst: a template naming {{variables.x}} that no
+// earlier step of its path saves is refused at save time (it would render
+// empty), at its field, naming what is saved; a path that waits for the main
+// path (its conditions read variables) may use what the main path saves.
+func TestVariablesMustBeSavedFirst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		summarize := act("generate_ai_response", map[string]any{"promptTemplate": "Summarize: {{ticket.subject}}", "saveAs": "summary"})
+		r := e.asAdmin("POST", "/api/workflows", workflowBody("typo", "on_new_ticket", nil, summarize,
+			act("add_internal_note", map[string]any{"content": "{{variables.sumary}}"})))
+		if msgs, _ := r.fieldErrors()["actions.1.parameters.content"].([]any); r.Status != 422 || len(msgs) != 1 ||
+			msgs[0] != "uses {{variables.sumary}}, which no earlier step of this path saves with saveAs (saved before this step: summary)" {
+			t.Errorf("a misspelt variable: %d %s", r.Status, r.Raw)
+		}
+		r = e.asAdmin("POST", "/api/workflows", workflowBody("too early", "on_new_ticket", nil,
+			act("add_internal_note", map[string]any{"content": "{{variables.summary}}"}), summarize))
+		if _, ok := r.fieldErrors()["actions.0.parameters.content"]; r.Status != 422 || !ok {
+			t.Errorf("a variable used before it is saved: %d %s", r.Status, r.Raw)
+		}
+		parallel := map[string]any{"name": "Alert", "actions": []any{act("add_internal_note", map[string]any{"content": "{{variables.summary}}"})}}
+		body := workflowBody("parallel", "on_new_ticket", nil, summarize)
+		body["paths"] = []any{parallel}
+		if r := e.asAdmin("POST", "/api/workflows", body); r.Status != 422 || r.fieldErrors()["paths.0.actions.0.parameters.content"] == nil {
+			t.Errorf("a parallel path using the main path's variable: %d %s", r.Status, r.Raw)
+		}
+		parallel["conditions"] = []any{map[string]any{"type": "variable_equals", "parameters": map[string]any{"name": "summary", "value": "x"}}}
+		e.must(201, e.asAdmin("POST", "/api/workflows", body))
+	})
+}

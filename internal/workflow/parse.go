@@ -121,8 +121,8 @@ func (v *Validator) parse(ctx context.Context, workspaceID int64, body any) (*Wo
 	}
 	env := &stepEnv{errs: &errs, refs: &refs, schema: v.Schema, checkURL: v.CheckURL}
 	w.Conditions = env.conditions(obj, "conditions", false)
-	w.Actions = env.actions(obj, "actions")
-	w.Paths = env.paths(obj)
+	w.Actions = env.actions(obj, "actions", nil)
+	w.Paths = env.paths(obj, savedBy(w.Actions))
 	obj.RejectUnknown(readOnlyFields...)
 
 	if len(refs) > 0 && v.Refs != nil {

@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/action"
@@ -53,7 +55,9 @@ func (e *stepEnv) conditions(obj *validate.Object, key string, inPath bool) []Co
 	return out
 }
 
-func (e *stepEnv) actions(obj *validate.Object, key string) []Action {
+// actions reads the steps of a path; available are the variables saved
+// before its first step (by the main path, for a path that waits for it).
+func (e *stepEnv) actions(obj *validate.Object, key string, available []string) []Action {
 	items, _ := obj.Array(key, false, MaxActions, "actions")
 	out := make([]Action, 0, len(items))
 	for i, item := range items {
@@ -83,13 +87,19 @@ func (e *stepEnv) actions(obj *validate.Object, key string) []Action {
 			continue
 		}
 		p := e.params(a.FieldPath(paramsKey), raw)
-		action.ValidateParameters(def, p)
+		common := action.ValidateParameters(def, p)
+		e.checkVariables(p.Path, p.Values, available)
+		if common.SaveAs != "" {
+			available = append(available, common.SaveAs)
+		}
 		out = append(out, Action{Type: t, Label: strings.TrimSpace(label), Parameters: p.Values})
 	}
 	return out
 }
 
-func (e *stepEnv) paths(obj *validate.Object) []Path {
+// paths reads the parallel paths; mainSaved are the variables the main
+// path saves, which a path that waits for it may use.
+func (e *stepEnv) paths(obj *validate.Object, mainSaved []string) []Path {
 	items, _ := obj.Array("paths", false, MaxPaths, "paths")
 	out := make([]Path, 0, len(items))
 	for i, item := range items {
@@ -105,7 +115,11 @@ func (e *stepEnv) paths(obj *validate.Object) []Path {
 			p.ConditionMatchType = m
 		}
 		p.Conditions = e.conditions(po, "conditions", true)
-		p.Actions = e.actions(po, "actions")
+		var available []string
+		if waitsForMain(p.Conditions) {
+			available = mainSaved
+		}
+		p.Actions = e.actions(po, "actions", available)
 		if len(p.Actions) == 0 && !e.errs.Has(po.FieldPath("actions")) {
 			if arr, _ := po.Values["actions"].([]any); len(arr) == 0 {
 				e.errs.Add(po.FieldPath("actions"), "a path needs at least one action")
@@ -113,6 +127,67 @@ func (e *stepEnv) paths(obj *validate.Object) []Path {
 		}
 		po.RejectUnknown()
 		out = append(out, p)
+	}
+	return out
+}
+
+// checkVariables refuses a template that names {{variables.x}} where x is
+// not saved (saveAs) by an earlier step of the path: it would render empty
+// at run time.
+func (e *stepEnv) checkVariables(path string, value any, available []string) {
+	switch v := value.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			e.checkVariables(validate.Join(path, k), v[k], available)
+		}
+	case []any:
+		for i, item := range v {
+			e.checkVariables(validate.Index(path, i), item, available)
+		}
+	case string:
+		if !strings.Contains(v, "{{") {
+			return
+		}
+		t, err := template.Parse(v, e.schema)
+		if err != nil {
+			return // reported where the parameter was read
+		}
+		for _, p := range t.Paths() {
+			name, ok := strings.CutPrefix(p, "variables.")
+			if !ok {
+				continue
+			}
+			name, _, _ = strings.Cut(name, ".")
+			if slices.Contains(available, name) || e.errs.Has(path) {
+				continue
+			}
+			saved := "none is saved before this step"
+			if len(available) > 0 {
+				saved = "saved before this step: " + strings.Join(available, ", ")
+			}
+			e.errs.Add(path, "uses {{variables.%s}}, which no earlier step of this path saves with saveAs (%s)", name, saved)
+		}
+	}
+}
+
+// waitsForMain reports whether a path's conditions read variables, so that
+// it starts once the main path has finished.
+func waitsForMain(conds []Condition) bool {
+	for _, c := range conds {
+		if condition.ReadsVariables(c.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+// savedBy lists the saveAs names of steps.
+func savedBy(actions []Action) []string {
+	var out []string
+	for _, a := range actions {
+		if s := action.CommonOf(a.Parameters).SaveAs; s != "" {
+			out = append(out, s)
+		}
 	}
 	return out
 }
