@@ -1,6 +1,9 @@
 package helpdesk
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Event types: each change that a workflow trigger can react to.
 const (
@@ -23,6 +26,16 @@ type Cause struct {
 	// a person or the API): every run of the chain counts against its
 	// budget.
 	Origin string `json:"origin,omitempty"`
+}
+
+// MarshalJSON writes workflow_ids as a list: [] when no workflow's run
+// caused the event.
+func (c Cause) MarshalJSON() ([]byte, error) {
+	type plain Cause
+	if c.WorkflowIDs == nil {
+		c.WorkflowIDs = []string{}
+	}
+	return json.Marshal(plain(c))
 }
 
 // Chained reports whether a workflow's run caused the event.
