@@ -99,7 +99,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, p principa
 	}
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
-	in := storage.NewTicket{Status: helpdesk.StatusOpen, Priority: helpdesk.PriorityMedium}
+	var in storage.NewTicket // status and priority default to open and medium
 	in.Subject = strings.TrimSpace(text(obj, "subject", true, maxSubjectLength))
 	in.Body = s.messageBody(obj)
 	if st, ok := obj.String("status", false); ok && obj.OneOf("status", st, helpdesk.Statuses...) {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,8 +11,9 @@ import (
 
 // NewTicket is a ticket to create with its first inbound message.
 type NewTicket struct {
-	Subject      string
-	Body         string
+	Subject string
+	Body    string
+	// Status and Priority are open and medium when empty.
 	Status       string
 	Priority     string
 	ChannelID    *string
@@ -62,7 +64,7 @@ func (db *DB) CreateTicket(ctx context.Context, workspaceID int64, in NewTicket)
 		}
 		now := db.Now()
 		t = helpdesk.Ticket{
-			ID: helpdesk.NewID(), Subject: in.Subject, Status: in.Status, Priority: in.Priority,
+			ID: helpdesk.NewID(), Subject: in.Subject, Status: cmp.Or(in.Status, helpdesk.StatusOpen), Priority: cmp.Or(in.Priority, helpdesk.PriorityMedium),
 			ChannelID: in.ChannelID, ContactID: &contact.ID, Assignee: helpdesk.Assignee{Type: helpdesk.AssigneeNone},
 			TagIDs: []string{}, CustomFields: nonNilMap(in.CustomFields), CreatedAt: now, UpdatedAt: now,
 		}
