@@ -146,17 +146,33 @@ func (s *Server) testConnector(w http.ResponseWriter, r *http.Request, p princip
 	return ok(w, res)
 }
 
+// catalogView is what connectors can be: the connector types, and the
+// platform actions that execute_connector_action can run.
+type catalogView struct {
+	Types     []connectorTypeView     `json:"types"`
+	Platforms []platform.PlatformInfo `json:"platforms"`
+}
+
+// connectorTypeView is one connector type: the keys of its credentials,
+// and whether a connector of it can be tested.
+type connectorTypeView struct {
+	Type        string   `json:"type"`
+	Description string   `json:"description"`
+	Credentials []string `json:"credentials"`
+	Testable    bool     `json:"testable"`
+}
+
 // connectorCatalog lists the connector types and the platform actions that
 // execute_connector_action can run.
 func (s *Server) connectorCatalog(w http.ResponseWriter, _ *http.Request, _ principal) error {
-	types := []map[string]any{}
+	types := []connectorTypeView{}
 	for _, name := range connector.TypeNames() {
 		t, _ := connector.Lookup(name)
 		creds := []string{}
 		for _, c := range t.Credentials {
 			creds = append(creds, c.Key)
 		}
-		types = append(types, map[string]any{"type": name, "description": t.Description, "credentials": creds, "testable": t.Test != nil})
+		types = append(types, connectorTypeView{Type: name, Description: t.Description, Credentials: creds, Testable: t.Test != nil})
 	}
-	return ok(w, map[string]any{"types": types, "platforms": platform.Catalog()})
+	return ok(w, catalogView{Types: types, Platforms: platform.Catalog()})
 }
