@@ -7,9 +7,15 @@ import (
 	"time"
 )
 
+// health is the answer of the liveness and readiness probes.
+type health struct {
+	Status string `json:"status" enum:"health_status"`
+	Reason string `json:"reason,omitempty" doc:"Why the node is not ready."`
+}
+
 // healthz answers while the process serves HTTP: a liveness probe.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ principal) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, health{Status: "ok"})
 	return nil
 }
 
@@ -18,10 +24,10 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ principal) er
 // reason. It is cheap: one indexed count.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ principal) error {
 	if reason := s.notReady(r.Context()); reason != "" {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
+		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Reason: reason})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, health{Status: "ready"})
 	return nil
 }
 

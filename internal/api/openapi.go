@@ -1,7 +1,7 @@
 package api
 
 import (
-	"maps"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -9,198 +9,246 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/deskflow/deskflow/internal/action"
-	"github.com/deskflow/deskflow/internal/condition"
 	"github.com/deskflow/deskflow/internal/reference"
-	"github.com/deskflow/deskflow/internal/spec"
 	"github.com/deskflow/deskflow/internal/validate"
-	"github.com/deskflow/deskflow/internal/workflow"
 )
 
 // openAPIDoc is the server's OpenAPI description, built once: it states
 // the server's configured limits.
 type openAPIDoc struct {
 	once sync.Once
-	doc  map[string]any
+	doc  document
+	err  error
 }
 
+// document is an OpenAPI document as JSON values.
+type document map[string]any
+
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ principal) error {
-	s.openAPIDoc.once.Do(func() { s.openAPIDoc.doc = s.buildOpenAPI() })
+	s.openAPIDoc.once.Do(func() { s.openAPIDoc.doc, s.openAPIDoc.err = s.buildOpenAPI() })
+	if s.openAPIDoc.err != nil {
+		return s.openAPIDoc.err
+	}
 	writeJSON(w, http.StatusOK, s.openAPIDoc.doc)
 	return nil
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// buildOpenAPI describes every route of the table, the workflow model and
-// the exact meaning of each condition and action type from their registries,
-// so the description cannot drift from the code.
-func (s *Server) buildOpenAPI() map[string]any {
+// buildOpenAPI describes every route of the table: its request body and
+// answer from the Go types the route names (reflected, openapi_schema.go),
+// the workflow model and the exact meaning of each trigger, condition and
+// action type from their registries (openapi_workflow.go), so the
+// description cannot drift from the code.
+func (s *Server) buildOpenAPI() (document, error) {
+	b := newSchemaBuilder()
 	paths := map[string]any{}
+	var tags []any
 	for _, rt := range s.routes {
+		op, err := b.operation(rt)
+		if err != nil {
+			return nil, fmt.Errorf("describe %s %s: %w", rt.method, rt.pattern, err)
+		}
 		item, _ := paths[rt.pattern].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
 			paths[rt.pattern] = item
 		}
-		op := map[string]any{
-			"summary":   rt.summary,
-			"tags":      []string{rt.tag},
-			"responses": responsesFor(rt),
-		}
-		if rt.description != "" {
-			op["description"] = rt.description
-		}
-		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
-		}
-		if !rt.public {
-			params = append(params, map[string]any{"name": "X-Workspace-Id", "in": "header", "required": true, "schema": map[string]any{"type": "integer"}})
-		} else {
-			op["security"] = []any{}
-		}
-		if rt.paged || rt.method == "GET" && !strings.Contains(rt.pattern, "{") && rt.pattern != "/api/openapi.json" && rt.pattern != "/api/me" && rt.pattern != "/api/business-hours" {
-			params = append(params,
-				map[string]any{"name": "page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1}},
-				map[string]any{"name": "per_page", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxPerPage}})
-		}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
-		if rt.method == "POST" || rt.method == "PUT" {
-			schema := map[string]any{"type": "object"}
-			if strings.HasPrefix(rt.pattern, "/api/workflows") {
-				schema = map[string]any{"$ref": "#/components/schemas/WorkflowInput"}
-			}
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schema}}}
-		}
 		item[strings.ToLower(rt.method)] = op
+		if tag := map[string]any{"name": rt.tag}; !slices.ContainsFunc(tags, func(t any) bool { return t.(map[string]any)["name"] == rt.tag }) {
+			tags = append(tags, tag)
+		}
 	}
-	return map[string]any{
+	schemas, err := b.components()
+	if err != nil {
+		return nil, fmt.Errorf("describe the components: %w", err)
+	}
+	return document{
 		"openapi": "3.1.0",
 		"info": map[string]any{
-			"title":       "deskflow API",
-			"version":     "1.0.0",
-			"description": "Helpdesk workflow automation. Every call needs `Authorization: Bearer <token>` and `X-Workspace-Id: <integer>`. Single objects come as {\"data\": {...}}, lists as {\"data\": [...], \"meta\": {...}}. Validation errors are 422 {\"message\", \"errors\": {\"field.path\": [\"...\"]}}: at most " + strconv.Itoa(validate.MaxErrors) + " are listed, and the message counts the others; a list longer than its maximum is one error naming the maximum. Text is stored without NUL (U+0000) characters, which are removed.",
+			"title":   "deskflow API",
+			"version": "1.0.0",
+			"description": "Helpdesk workflow automation. Every call under /api but this description's needs `Authorization: Bearer <token>` and `X-Workspace-Id: <integer>`. " +
+				"Single objects come as {\"data\": {...}}, lists as {\"data\": [...]}, paged lists with {\"meta\": {...}} besides. " +
+				"Validation errors are 422 {\"message\", \"errors\": {\"field.path\": [\"...\"]}}: at most " + strconv.Itoa(validate.MaxErrors) + " are listed, and the message counts the others; a list longer than its maximum is one error naming the maximum. " +
+				"Text is stored without NUL (U+0000) characters, which are removed. Request bodies are at most " + strconv.Itoa(MaxBodyBytes) + " bytes.",
 		},
-		"paths": paths,
+		"servers": []any{map[string]any{"url": "/", "description": "The server that serves this description"}},
+		"tags":    tags,
+		"paths":   paths,
 		"components": map[string]any{
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas":         schemas(),
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token (dfk_…)."}},
+			"parameters": map[string]any{
+				"WorkspaceId": map[string]any{"name": "X-Workspace-Id", "in": "header", "required": true, "description": "The workspace to act in; the token's user must be a member.",
+					"schema": map[string]any{"type": "integer", "format": "int64", "minimum": 1}},
+			},
+			"responses": standardResponses(),
+			"schemas":   schemas,
 		},
 		"security": []any{map[string]any{"bearer": []string{}}},
-	}
+	}, nil
 }
 
-func responsesFor(rt route) map[string]any {
-	errRef := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
-	out := map[string]any{}
-	switch rt.method {
-	case "POST":
-		out["201"] = map[string]any{"description": "Created"}
-		if strings.Contains(rt.pattern, "/tags") && strings.Contains(rt.pattern, "{ticket}") {
-			out = map[string]any{"200": map[string]any{"description": "OK"}}
-		}
-	case "DELETE":
-		out["204"] = map[string]any{"description": "Deleted"}
-	default:
-		out["200"] = map[string]any{"description": "OK"}
+// operation describes one route.
+func (b *schemaBuilder) operation(rt route) (map[string]any, error) {
+	op := map[string]any{"operationId": rt.id, "summary": rt.summary, "tags": []string{rt.tag}}
+	if rt.description != "" {
+		op["description"] = rt.description
 	}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "description": "The " + m[1] + "'s id.", "schema": map[string]any{"type": "string"}})
+	}
+	if rt.public {
+		op["security"] = []any{}
+	} else {
+		params = append(params, map[string]any{"$ref": "#/components/parameters/WorkspaceId"})
+	}
+	if rt.paged {
+		params = append(params,
+			map[string]any{"name": "page", "in": "query", "description": "The page, from 1.", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}},
+			map[string]any{"name": "per_page", "in": "query", "description": "Items per page.", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxPerPage, "default": defaultPerPage}})
+	}
+	for _, q := range rt.query {
+		schema := map[string]any{"type": "string"}
+		if q.values != nil {
+			schema["enum"] = q.values
+		}
+		params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": schema})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if rt.in != nil {
+		schema, err := b.schemaOf(rt.in)
+		if err != nil {
+			return nil, err
+		}
+		if rt.partial {
+			schema = b.partial(rt.in)
+		}
+		op["requestBody"] = map[string]any{"required": !rt.optionalBody, "content": jsonContent(schema)}
+	}
+	responses, err := b.responses(rt)
+	if err != nil {
+		return nil, err
+	}
+	op["responses"] = responses
+	return op, nil
+}
+
+// responses describes a route's answers: its success, and each error it
+// can answer.
+func (b *schemaBuilder) responses(rt route) (map[string]any, error) {
+	out := map[string]any{}
+	if rt.out == nil {
+		out[strconv.Itoa(http.StatusNoContent)] = map[string]any{"description": "Done; no content."}
+	} else {
+		data, err := b.schemaOf(rt.out)
+		if err != nil {
+			return nil, err
+		}
+		status := rt.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if !rt.unwrapped {
+			data = envelope(data, rt.paged)
+		}
+		out[strconv.Itoa(status)] = map[string]any{"description": http.StatusText(status), "content": rt.content(data)}
+		for status, when := range rt.outAlso {
+			out[strconv.Itoa(status)] = map[string]any{"description": when, "content": rt.content(data)}
+		}
+	}
+	standard := func(status int) { out[strconv.Itoa(status)] = refTo("responses", standardNames[status]) }
 	if !rt.public {
-		out["401"], out["403"] = errRef, errRef
+		standard(http.StatusUnauthorized)
+		standard(http.StatusForbidden)
+		standard(http.StatusTooManyRequests)
 	}
 	if strings.Contains(rt.pattern, "{") {
-		out["404"] = errRef
+		standard(http.StatusNotFound)
 	}
-	if rt.method == "POST" || rt.method == "PUT" {
-		out["400"], out["413"], out["415"], out["422"] = errRef, errRef, errRef, errRef
+	if rt.in != nil {
+		standard(http.StatusBadRequest)
+		standard(http.StatusRequestEntityTooLarge)
+		standard(http.StatusUnsupportedMediaType)
+		standard(http.StatusUnprocessableEntity)
 	}
-	return out
+	if rt.paged || len(rt.query) > 0 {
+		standard(http.StatusUnprocessableEntity)
+	}
+	for status, when := range rt.errors {
+		schema := refTo("schemas", "Error")
+		switch {
+		case rt.contentType != "":
+			schema = map[string]any{"type": "string"}
+		case status == http.StatusUnprocessableEntity:
+			schema = refTo("schemas", "ValidationError")
+		}
+		out[strconv.Itoa(status)] = map[string]any{"description": when, "content": rt.content(schema)}
+	}
+	return out, nil
 }
 
-// schemas are the components: the error shape and the workflow model,
-// whose conditions, actions and trigger parameters are oneOf schemas
-// discriminated by type, one per registered type, drawn from its spec.
-func schemas() map[string]any {
-	out := map[string]any{
-		"Error": map[string]any{"type": "object", "required": []string{"message"}, "properties": map[string]any{
-			"message": map[string]any{"type": "string"},
-			"errors":  map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
-		}},
+// content is the content of the route's answers of schema: JSON unless
+// the route says otherwise.
+func (rt route) content(schema map[string]any) map[string]any {
+	if rt.contentType != "" {
+		return map[string]any{rt.contentType: map[string]any{"schema": schema}}
 	}
-	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
-	oneOf := func(kind string, variants map[string]map[string]any) map[string]any {
-		var refs []any
-		mapping := map[string]any{}
-		for _, t := range slices.Sorted(maps.Keys(variants)) {
-			name := kind + "_" + t
-			out[name] = variants[t]
-			refs = append(refs, ref(name))
-			mapping[t] = "#/components/schemas/" + name
-		}
-		return map[string]any{"oneOf": refs, "discriminator": map[string]any{"propertyName": "type", "mapping": mapping}}
-	}
-	step := func(typ, description string, params map[string]any, extra map[string]any) map[string]any {
-		props := map[string]any{"type": map[string]any{"const": typ, "description": description}, "parameters": params}
-		for k, v := range extra {
-			props[k] = v
-		}
-		required := []string{"type"}
-		if r, ok := params["required"]; ok && len(r.([]string)) > 0 {
-			required = append(required, "parameters")
-		}
-		return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false}
-	}
+	return jsonContent(schema)
+}
 
-	conditions := map[string]map[string]any{}
-	for _, t := range condition.Types() {
-		d, _ := condition.Lookup(t)
-		conditions[t] = step(t, d.Meaning, spec.ObjectSchema(d.Params), nil)
-	}
-	out["Condition"] = oneOf("Condition", conditions)
-	actions := map[string]map[string]any{}
-	label := map[string]any{"label": map[string]any{"type": []any{"string", "null"}, "maxLength": workflow.MaxLabelLength, "description": "What the step does, e.g. \"Assign to Billing Team\"."}}
-	for _, t := range action.Types() {
-		d, _ := action.Lookup(t)
-		actions[t] = step(t, d.Description, spec.ObjectSchema(append(slices.Clone(action.CommonParams), d.Params...)), label)
-	}
-	out["Action"] = oneOf("Action", actions)
+// standardNames are the components.responses of the errors many routes
+// can answer.
+var standardNames = map[int]string{
+	http.StatusBadRequest:            "BadRequest",
+	http.StatusUnauthorized:          "Unauthorized",
+	http.StatusForbidden:             "Forbidden",
+	http.StatusNotFound:              "NotFound",
+	http.StatusRequestEntityTooLarge: "TooLarge",
+	http.StatusUnsupportedMediaType:  "UnsupportedMediaType",
+	http.StatusUnprocessableEntity:   "ValidationFailed",
+	http.StatusTooManyRequests:       "TooManyRequests",
+}
 
-	// trigger_parameters depend on the sibling trigger_type: one if/then
-	// per trigger type.
-	var byTrigger []any
-	for _, t := range workflow.Triggers() {
-		name := "TriggerParameters_" + t.Type
-		out[name] = spec.ObjectSchema(t.Params)
-		byTrigger = append(byTrigger, map[string]any{
-			"if":   map[string]any{"required": []string{"trigger_type"}, "properties": map[string]any{"trigger_type": map[string]any{"const": t.Type}}},
-			"then": map[string]any{"properties": map[string]any{"trigger_parameters": map[string]any{"anyOf": []any{ref(name), map[string]any{"type": "null"}}}}},
-		})
+func standardResponses() map[string]any {
+	errorResponse := func(description string) map[string]any {
+		return map[string]any{"description": description, "content": jsonContent(refTo("schemas", "Error"))}
 	}
-	steps := func(name string) map[string]any {
-		return map[string]any{"type": []any{"array", "null"}, "items": ref(name)}
+	tooMany := errorResponse("Rate-limited: the token made more requests than its limit; retry after Retry-After seconds.")
+	tooMany["headers"] = map[string]any{"Retry-After": map[string]any{"required": true, "description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer", "minimum": 1}}}
+	return map[string]any{
+		"BadRequest":           errorResponse("The body is not a JSON object, or could not be read."),
+		"Unauthorized":         errorResponse("No token, or not a valid one."),
+		"Forbidden":            errorResponse("No X-Workspace-Id of a workspace the token's user belongs to, or the route needs the admin role."),
+		"NotFound":             errorResponse("No such object in this workspace."),
+		"TooLarge":             errorResponse("The body is larger than " + strconv.Itoa(MaxBodyBytes) + " bytes."),
+		"UnsupportedMediaType": errorResponse("The body is not declared JSON (Content-Type: application/json)."),
+		"ValidationFailed":     map[string]any{"description": "Invalid values: every error by its field's path.", "content": jsonContent(refTo("schemas", "ValidationError"))},
+		"TooManyRequests":      tooMany,
 	}
-	matchType := map[string]any{"enum": []any{workflow.MatchAll, workflow.MatchAny, nil}, "default": workflow.MatchAll}
-	out["Path"] = map[string]any{"type": "object", "required": []string{"name", "actions"}, "properties": map[string]any{
-		"name":                 map[string]any{"type": "string", "maxLength": workflow.MaxNameLength},
-		"condition_match_type": matchType,
-		"conditions":           steps("Condition"),
-		"actions":              steps("Action"),
-	}}
-	out["WorkflowInput"] = map[string]any{"type": "object", "required": []string{"name", "trigger_type"}, "allOf": byTrigger, "properties": map[string]any{
-		"name":                 map[string]any{"type": "string", "maxLength": workflow.MaxNameLength},
-		"description":          map[string]any{"type": []any{"string", "null"}, "maxLength": workflow.MaxDescriptionLength},
-		"trigger_type":         map[string]any{"enum": workflow.TriggerTypes},
-		"trigger_parameters":   map[string]any{"type": []any{"object", "null"}, "description": "The trigger type's parameters (TriggerParameters_<trigger_type>)."},
-		"condition_match_type": matchType,
-		"is_enabled":           map[string]any{"type": []any{"boolean", "null"}, "default": true},
-		"position":             map[string]any{"type": []any{"integer", "null"}, "minimum": 0, "description": "Run order among workflows of one trigger: position, then creation time."},
-		"conditions":           steps("Condition"),
-		"actions":              steps("Action"),
-		"paths":                map[string]any{"type": []any{"array", "null"}, "items": ref("Path"), "maxItems": workflow.MaxPaths},
-	}}
-	return out
+}
+
+// envelope is the answer around data: {"data": …}, with "meta" for a page
+// of a list.
+func envelope(data map[string]any, paged bool) map[string]any {
+	props := map[string]any{"data": data}
+	required := []string{"data"}
+	if paged {
+		props["meta"] = refTo("schemas", "PageMeta")
+		required = append(required, "meta")
+	}
+	return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false}
+}
+
+func jsonContent(schema map[string]any) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": schema}}
+}
+
+func refTo(kind, name string) map[string]any {
+	return map[string]any{"$ref": "#/components/" + kind + "/" + name}
 }
 
 var (

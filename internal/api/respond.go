@@ -12,9 +12,15 @@ import (
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
+// errorBody is the answer of every error but 422.
 type errorBody struct {
+	Message string `json:"message"`
+}
+
+// validationErrorBody is a 422's answer: every bad field by its path.
+type validationErrorBody struct {
 	Message string              `json:"message"`
-	Errors  map[string][]string `json:"errors,omitempty"`
+	Errors  map[string][]string `json:"errors" doc:"The problems of each bad field, by its path (conditions.0.type)."`
 }
 
 type single struct {

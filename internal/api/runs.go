@@ -13,14 +13,14 @@ import (
 
 // runView is a run with the event that triggered it.
 type runView struct {
-	*run.Run
+	run.Run
 	Event *helpdesk.Event `json:"event"`
 }
 
 func (s *Server) viewRuns(ctx context.Context, ws int64, runs []*run.Run) ([]runView, error) {
 	out := make([]runView, len(runs))
 	for i, r := range runs {
-		out[i] = runView{Run: r}
+		out[i] = runView{Run: *r}
 		ev, err := s.db.GetEvent(ctx, ws, r.EventID)
 		if err != nil && err != storage.ErrNotFound {
 			return nil, err

@@ -178,7 +178,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		conflict *storage.ConflictError
 	)
 	if ve, ok := validate.As(err); ok {
-		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Message: ve.Message(), Errors: ve.Fields})
+		writeJSON(w, http.StatusUnprocessableEntity, validationErrorBody{Message: ve.Message(), Errors: ve.Fields})
 		return
 	}
 	switch {

@@ -13,6 +13,12 @@ import (
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
+// The values of a message's direction and an assignee's type.
+var (
+	messageDirections = []string{helpdesk.DirectionInbound, helpdesk.DirectionOutbound, helpdesk.DirectionNote}
+	assigneeTypes     = []string{helpdesk.AssigneeNone, helpdesk.AssigneeUser, helpdesk.AssigneeTeam, helpdesk.AssigneeAI}
+)
+
 // maxSubjectLength is RFC 5322's line limit, so subjects fit a mail header.
 const maxSubjectLength = 998
 
@@ -275,7 +281,7 @@ func (s *Server) readAssignee(ctx context.Context, ws int64, obj *validate.Objec
 	}
 	a := &helpdesk.Assignee{}
 	kind, ok := ao.String("type", true)
-	if !ok || !ao.OneOf("type", kind, helpdesk.AssigneeNone, helpdesk.AssigneeUser, helpdesk.AssigneeTeam, helpdesk.AssigneeAI) {
+	if !ok || !ao.OneOf("type", kind, assigneeTypes...) {
 		return nil, nil
 	}
 	a.Type = kind
@@ -322,7 +328,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, p princip
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
 	m := helpdesk.Message{TicketID: id}
-	if d, ok := obj.String("direction", true); ok && obj.OneOf("direction", d, helpdesk.DirectionInbound, helpdesk.DirectionOutbound, helpdesk.DirectionNote) {
+	if d, ok := obj.String("direction", true); ok && obj.OneOf("direction", d, messageDirections...) {
 		m.Direction = d
 	}
 	m.Body = s.messageBody(obj)

@@ -26,7 +26,7 @@ func (p Param) Schema() map[string]any {
 		}
 	case Templates:
 		s["type"] = "object"
-		s["additionalProperties"] = map[string]any{"type": []string{"string", "number", "boolean"}}
+		s["additionalProperties"] = map[string]any{"oneOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "number"}, map[string]any{"type": "boolean"}}}
 		s["maxProperties"] = p.ItemLimit()
 	case Object:
 		s["type"] = "object"
