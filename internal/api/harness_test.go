@@ -37,6 +37,8 @@ type env struct {
 	agentA string
 	wsB    int64
 	adminB string
+	// described is the OpenAPI description the node serves.
+	described *contract
 }
 
 var storagetestBackends = storagetest.Backends
@@ -125,7 +127,7 @@ func (e *env) restart(between func()) {
 	between()
 	node := e.startNode()
 	e.mu.Lock()
-	e.node = node
+	e.node, e.described = node, nil
 	e.mu.Unlock()
 }
 
@@ -205,9 +207,11 @@ func (e *env) call(method, path, token string, ws int64, body any) response {
 	return e.send(req)
 }
 
+// send sends req; the exchange is checked against the API's OpenAPI
+// description (contractTransport).
 func (e *env) send(req *http.Request) response {
 	e.t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	res, err := e.client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
