@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -31,6 +33,23 @@ func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ principal) er
 	}
 	writeJSON(w, http.StatusOK, s.openAPIDoc.doc)
 	return nil
+}
+
+// Description is the OpenAPI description that a server of the default
+// configuration serves, indented: what clients are generated from.
+func Description() ([]byte, error) {
+	doc, err := New(Config{}).buildOpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encode the description: %w", err)
+	}
+	return out.Bytes(), nil
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
