@@ -71,8 +71,8 @@ type customFieldUpdate struct {
 type connectorInput struct {
 	Type        string            `json:"type" enum:"connector_type" doc:"Cannot be changed: an update may only repeat it."`
 	Name        string            `json:"name" minLength:"1" maxLength:"100"`
-	Settings    map[string]any    `json:"settings,omitempty" doc:"The settings of the connector's type (GET /api/connectors/catalog), checked by its type; an update replaces them."`
-	Credentials map[string]string `json:"credentials,omitempty" doc:"Write-only secrets by key, among the type's credentials (GET /api/connectors/catalog); the required ones must be set. An update merges them key by key into the stored ones; \"\" deletes one."`
+	Settings    map[string]any    `json:"settings,omitempty" doc:"The settings of the connector's type (ConnectorSettings_<type>); an update replaces them."`
+	Credentials map[string]string `json:"credentials,omitempty" doc:"Write-only secrets by key, among the type's credentials (ConnectorCredentials_<type>); the required ones must be set. An update merges them key by key into the stored ones; \"\" deletes one."`
 	// CredentialsSet is ignored: it is only ever answered.
 	CredentialsSet []string `json:"credentials_set,omitempty" doc:"Ignored."`
 	echoed

@@ -74,15 +74,18 @@ func (b *schemaBuilder) schemaOf(t reflect.Type) (map[string]any, error) {
 // already), every field optional. Its component is named after t's, its
 // Input suffix made Update.
 func (b *schemaBuilder) partial(t reflect.Type) map[string]any {
-	name := b.nameOf(t)
-	update := *b.schemas[name].Value
+	update := *b.schemas[b.nameOf(t)].Value
 	update.Required = nil
-	updateName := strings.TrimSuffix(name, "Input") + "Update"
+	updateName := b.partialName(t)
 	if other, taken := b.names[updateName]; taken {
 		b.problems = append(b.problems, fmt.Errorf("component %s names both %s and the partial body of %s", updateName, other, t))
 	}
 	b.schemas[updateName] = openapi3.NewSchemaRef("", &update)
 	return refTo("schemas", updateName)
+}
+
+func (b *schemaBuilder) partialName(t reflect.Type) string {
+	return strings.TrimSuffix(b.nameOf(t), "Input") + "Update"
 }
 
 // components are the component schemas: those reflected, the error
@@ -108,8 +111,21 @@ func (b *schemaBuilder) components() (map[string]any, error) {
 		return nil, err
 	}
 	maps.Copy(out, drawnSchemas())
-	if wf, ok := out[b.nameOf(of[workflow.Workflow]())].(map[string]any); ok {
-		wf["allOf"] = triggerParameterRules()
+	maps.Copy(out, connectorSchemas())
+	// Schemas that depend on a sibling field: a workflow's trigger
+	// parameters on its trigger type, a connector's settings and
+	// credentials on its type.
+	for name, rules := range map[string][]any{
+		b.nameOf(of[workflow.Workflow]()):   triggerParameterRules(),
+		b.nameOf(of[connector.Connector]()): connectorRules(connectorAnswer),
+		b.nameOf(of[connectorInput]()):      connectorRules(connectorCreate),
+		b.partialName(of[connectorInput]()): connectorRules(connectorUpdate),
+	} {
+		if s, ok := out[name].(map[string]any); ok {
+			s["allOf"] = rules
+		} else {
+			return nil, fmt.Errorf("no component %s to add rules to", name)
+		}
 	}
 	return out, nil
 }
@@ -452,7 +468,7 @@ var notes = map[noteKey]fieldNote{
 	{of[run.Step](), "output"}:                        {types: []string{"object", "null"}, doc: "What the action returned, its shape per action type (docs/workflows.md); null until it ran."},
 	{of[run.Approval](), "status"}:                    {enum: approvalStatuses},
 	{of[run.Approval](), "parameters"}:                {doc: "The step's parameters, rendered: what the action will use when approved."},
-	{of[connector.Connector](), "settings"}:           {doc: "The settings of the connector's type (GET /api/connectors/catalog)."},
+	{of[connector.Connector](), "settings"}:           {doc: "The settings of the connector's type (ConnectorSettings_<type>), defaults included when the type stores them."},
 	{of[workflow.Workflow](), "trigger_type"}:         {enum: workflow.TriggerTypes},
 	{of[workflow.Workflow](), "condition_match_type"}: {enum: []string{workflow.MatchAll, workflow.MatchAny}},
 	{of[workflow.Workflow](), "trigger_parameters"}:   {doc: "The trigger type's parameters (TriggerParameters_<trigger_type>), defaults included."},

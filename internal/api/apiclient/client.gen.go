@@ -2897,7 +2897,7 @@ type Connector struct {
 	Id             string    `json:"id"`
 	Name           string    `json:"name"`
 
-	// Settings The settings of the connector's type (GET /api/connectors/catalog).
+	// Settings The settings of the connector's type (ConnectorSettings_<type>), defaults included when the type stores them.
 	Settings  map[string]interface{} `json:"settings"`
 	Type      string                 `json:"type"`
 	UpdatedAt time.Time              `json:"updated_at"`
@@ -2914,7 +2914,7 @@ type ConnectorInput struct {
 	// CreatedAt Ignored.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 
-	// Credentials Write-only secrets by key, among the type's credentials (GET /api/connectors/catalog); the required ones must be set. An update merges them key by key into the stored ones; "" deletes one.
+	// Credentials Write-only secrets by key, among the type's credentials (ConnectorCredentials_<type>); the required ones must be set. An update merges them key by key into the stored ones; "" deletes one.
 	Credentials *map[string]string `json:"credentials,omitempty"`
 
 	// CredentialsSet Ignored.
@@ -2924,7 +2924,7 @@ type ConnectorInput struct {
 	Id   *string `json:"id,omitempty"`
 	Name string  `json:"name"`
 
-	// Settings The settings of the connector's type (GET /api/connectors/catalog), checked by its type; an update replaces them.
+	// Settings The settings of the connector's type (ConnectorSettings_<type>); an update replaces them.
 	Settings *map[string]interface{} `json:"settings,omitempty"`
 
 	// Type Cannot be changed: an update may only repeat it.
@@ -2966,7 +2966,7 @@ type ConnectorUpdate struct {
 	// CreatedAt Ignored.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 
-	// Credentials Write-only secrets by key, among the type's credentials (GET /api/connectors/catalog); the required ones must be set. An update merges them key by key into the stored ones; "" deletes one.
+	// Credentials Write-only secrets by key, among the type's credentials (ConnectorCredentials_<type>); the required ones must be set. An update merges them key by key into the stored ones; "" deletes one.
 	Credentials *map[string]string `json:"credentials,omitempty"`
 
 	// CredentialsSet Ignored.
@@ -2976,7 +2976,7 @@ type ConnectorUpdate struct {
 	Id   *string `json:"id,omitempty"`
 	Name *string `json:"name,omitempty"`
 
-	// Settings The settings of the connector's type (GET /api/connectors/catalog), checked by its type; an update replaces them.
+	// Settings The settings of the connector's type (ConnectorSettings_<type>); an update replaces them.
 	Settings *map[string]interface{} `json:"settings,omitempty"`
 
 	// Type Cannot be changed: an update may only repeat it.
