@@ -51,7 +51,7 @@ func (e *Engine) onEvent(ctx context.Context, tx *storage.Tx, workspaceID int64,
 	if ev.Cause.Chained() && e.queues.isFull(workspaceID) {
 		return e.queueFull(ctx, tx, workspaceID, ev)
 	}
-	if err := tx.EnqueueEvent(ctx, workspaceID, ev.ID); err != nil {
+	if err := tx.EnqueueEvent(ctx, workspaceID, ev.TicketID, ev.ID); err != nil {
 		return err
 	}
 	tx.AfterCommit(e.wakeEventProcessors)
@@ -89,7 +89,10 @@ func (e *Engine) eventLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		if n == e.cfg.EventBatch {
+		// After a batch, look again at once: more may wait, among them a
+		// ticket's next event, held back while its earlier one was in
+		// the batch (storage.ClaimEvents).
+		if n > 0 {
 			continue
 		}
 		select {

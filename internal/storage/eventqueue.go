@@ -27,10 +27,10 @@ type QueuedEvent struct {
 // with its last error, for an operator to see, and is never claimed again.
 const discardedAt = math.MaxInt64
 
-// EnqueueEvent queues an event for processing in the transaction that
-// stores it; it is due at once, whatever the clocks say.
-func (tx *Tx) EnqueueEvent(ctx context.Context, workspaceID int64, eventID string) error {
-	if _, err := tx.q.exec(ctx, `INSERT INTO event_queue (workspace_id, event_id, available_at) VALUES (?, ?, 0)`, workspaceID, eventID); err != nil {
+// EnqueueEvent queues an event of a ticket for processing in the
+// transaction that stores it; it is due at once, whatever the clocks say.
+func (tx *Tx) EnqueueEvent(ctx context.Context, workspaceID int64, ticketID, eventID string) error {
+	if _, err := tx.q.exec(ctx, `INSERT INTO event_queue (workspace_id, ticket_id, event_id, available_at) VALUES (?, ?, ?, 0)`, workspaceID, ticketID, eventID); err != nil {
 		return fmt.Errorf("queue event %s: %w", eventID, err)
 	}
 	return nil
@@ -46,6 +46,12 @@ func (tx *Tx) EnqueueEvent(ctx context.Context, workspaceID int64, eventID strin
 // workspace's backlog delays another's events by about one batch, not by
 // the backlog. On PostgreSQL the claimed rows stay locked until the
 // transaction ends and other nodes skip them; SQLite has a single writer.
+//
+// Events of one ticket are claimed in order, one at a time: an event is
+// not claimed while an earlier event of its ticket is queued, whether
+// another transaction is processing it or it waits for a retry (until it
+// is discarded). So two processors never take a ticket's events at once,
+// and a failed event is not overtaken by the ticket's later ones.
 func (tx *Tx) ClaimEvents(ctx context.Context, now time.Time, limit int, after int64) (events []QueuedEvent, next int64, err error) {
 	waiting, err := tx.queuedWorkspaces(ctx)
 	if err != nil || len(waiting) == 0 {
@@ -119,9 +125,13 @@ func (tx *Tx) queuedWorkspaces(ctx context.Context) ([]int64, error) {
 	return ids, nil
 }
 
-// claimOf claims up to n due events of one workspace queued after seq.
+// claimOf claims up to n due events of one workspace queued after seq,
+// each the earliest queued event of its ticket.
 func (tx *Tx) claimOf(ctx context.Context, workspaceID int64, now time.Time, afterSeq int64, n int) ([]QueuedEvent, error) {
-	query := `SELECT seq, workspace_id, event_id, attempts FROM event_queue WHERE workspace_id = ? AND seq > ? AND available_at <= ? ORDER BY seq LIMIT ?`
+	query := `SELECT seq, workspace_id, event_id, attempts FROM event_queue q
+		WHERE workspace_id = ? AND seq > ? AND available_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM event_queue earlier WHERE earlier.workspace_id = q.workspace_id AND earlier.ticket_id = q.ticket_id AND earlier.seq < q.seq AND earlier.available_at < ?)
+		ORDER BY seq LIMIT ?`
 	if tx.db.b.name() == BackendPostgres {
 		query += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -129,7 +139,7 @@ func (tx *Tx) claimOf(ctx context.Context, workspaceID int64, now time.Time, aft
 		var q QueuedEvent
 		err := r.Scan(&q.Seq, &q.WorkspaceID, &q.EventID, &q.Attempts)
 		return q, err
-	}, query, workspaceID, afterSeq, micros(now), n)
+	}, query, workspaceID, afterSeq, micros(now), int64(discardedAt), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim events of workspace %d: %w", workspaceID, err)
 	}
