@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	concurrency := c.Int("concurrency", "", 16, "concurrent API clients")
 	tickets := c.Int("tickets", "", 0, "tickets the messages are spread over (default events/20, at most 1000)")
 	rate := c.Float64("rate", "", 0, "send at most this many events per second (0: as fast as possible)")
+	nodes := c.Int("nodes", "", 0, "run this many `deskflow serve` processes on the PostgreSQL at --database-url, the clients taking them in turn (0: one node in this process)")
 	asJSON := c.Bool("json", "", false, "print the result as JSON")
 	cpuProfile := c.String("cpuprofile", "", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fairness := c.Bool("fairness", "", false, "measure instead how long another workspace's runs take while one workspace has a backlog of --backlog events")
@@ -50,9 +51,14 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *fairness {
 		return fairnessCmd(ctx, bench.FairnessConfig{DatabaseURL: *dbURL, Backlog: *backlog, Probes: *probes, Progress: progress}, *asJSON, stdout)
 	}
+	binary, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	res, err := bench.Run(ctx, bench.Config{
 		DatabaseURL: *dbURL, Workflows: *workflows, Events: *events,
 		Tickets: *tickets, Concurrency: *concurrency, Rate: *rate, Progress: progress,
+		Nodes: *nodes, Binary: binary,
 	})
 	if err != nil {
 		return err
@@ -64,6 +70,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "database\t%s\n", res.Database)
+	if res.Nodes > 0 {
+		fmt.Fprintf(tw, "nodes\t%d (events processed: %v)\n", res.Nodes, res.EventsPerNode)
+	}
 	fmt.Fprintf(tw, "workflows\t%d\n", res.Workflows)
 	fmt.Fprintf(tw, "events\t%d (concurrency %d, rate limit %.0f/s)\n", res.Events, res.Concurrency, res.Rate)
 	fmt.Fprintf(tw, "events/s ingested\t%.0f\n", res.EventsPerSecond)
@@ -72,6 +81,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(tw, "latency p50 / p99 / max\t%.1f / %.1f / %.1f ms\n", res.LatencyMS.P50, res.LatencyMS.P99, res.LatencyMS.Max)
 	fmt.Fprintf(tw, "peak RSS\t%.1f MiB\n", float64(res.PeakRSSBytes)/(1<<20))
 	fmt.Fprintf(tw, "database size\t%.1f MiB\n", float64(res.DBBytes)/(1<<20))
+	if res.StatementsPerEvent > 0 {
+		fmt.Fprintf(tw, "per event\t%.1f statements, %.1f round trips\n", res.StatementsPerEvent, res.RoundTripsPerEvent)
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)
 	}

@@ -42,7 +42,7 @@ const usage = `usage:
   deskflow probe URL   (exit 0 when URL answers 200: a container health check)
   deskflow backup --to FILE [--database-url URL]
   deskflow secrets rotate --new-key KEY [--database-url URL]
-  deskflow bench [--database-url URL] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
+  deskflow bench [--database-url URL] [--nodes N] [--workflows 100] [--events 100000] [--concurrency 16] [--rate N] [--json]
   deskflow bench --fairness [--database-url URL] [--backlog 100000] [--probes 100] [--json]
 
   deskflow --version

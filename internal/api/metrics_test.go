@@ -60,6 +60,7 @@ func TestMetrics(t *testing.T) {
 		started := before("deskflow_runs_started_total", `trigger="on_new_ticket"`)
 		finished := before("deskflow_runs_finished_total", `trigger="on_new_ticket"`, `status="succeeded"`)
 		sent := before("deskflow_outbound_requests_total", `connector_type="send_webhook"`, `outcome="2xx"`)
+		statements, roundTrips := before("deskflow_db_statements_total"), before("deskflow_db_round_trips_total")
 
 		e.create("/api/workflows", workflowBody("Notify", "on_new_ticket", nil,
 			act("add_internal_note", map[string]any{"content": "seen"}),
@@ -96,6 +97,12 @@ func TestMetrics(t *testing.T) {
 		}
 		if after("http_requests_total", `route="/api/tickets"`, `method="POST"`, `status="201"`) < 1 {
 			t.Errorf("ticket creation is not counted by route")
+		}
+		// PostgreSQL's statements and round trips are counted; SQLite, in
+		// the process, has none.
+		moreStatements, moreRoundTrips := after("deskflow_db_statements_total")-statements, after("deskflow_db_round_trips_total")-roundTrips
+		if postgres := strings.HasPrefix(e.url, "postgres"); postgres != (moreStatements > 0) || postgres != (moreRoundTrips > 0) || moreRoundTrips > moreStatements {
+			t.Errorf("database statements +%v, round trips +%v (postgres: %v)", moreStatements, moreRoundTrips, postgres)
 		}
 		if strings.Contains(text, tk) || strings.Contains(text, "m@example.com") {
 			t.Errorf("/metrics holds an id or customer data")

@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/deskflow/deskflow/internal/api"
 	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/storage"
 )
@@ -43,6 +41,11 @@ type Config struct {
 	// Rate caps the events sent per second (0: as fast as the clients go),
 	// to measure latency below saturation.
 	Rate float64
+	// Nodes, when set, runs that many `deskflow serve` processes of Binary
+	// on the database (PostgreSQL) instead of one node in this process;
+	// the clients take the nodes in turn.
+	Nodes  int
+	Binary string
 	// Progress receives a line per second while events are sent (nil: none).
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -65,6 +68,15 @@ type Result struct {
 	IngestSeconds   float64  `json:"ingest_seconds"`
 	TotalSeconds    float64  `json:"total_seconds"`
 	Notes           []string `json:"notes,omitempty"`
+	// Nodes is the number of serve processes (0: one node in the
+	// benchmark's process); EventsPerNode what each processed.
+	Nodes         int     `json:"nodes"`
+	EventsPerNode []int64 `json:"events_per_node"`
+	// StatementsPerEvent and RoundTripsPerEvent are what the nodes sent to
+	// PostgreSQL per event sent, the API's requests included (0 on
+	// SQLite).
+	StatementsPerEvent float64 `json:"statements_per_event"`
+	RoundTripsPerEvent float64 `json:"round_trips_per_event"`
 }
 
 // Latency summarizes event-to-completion times in milliseconds.
@@ -95,21 +107,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer db.Close()
-	// The benchmark's single token must not be rate-limited.
-	node, err := app.New(app.Config{DB: db, Logger: cfg.Logger, RateLimit: &api.RateLimit{}})
+	var nodes cluster
+	if cfg.Nodes > 0 {
+		if db.Backend() != storage.BackendPostgres {
+			return nil, errNodesNeedPostgres
+		}
+		nodes, err = startProcesses(ctx, cfg.Binary, url, cfg.Nodes)
+	} else {
+		nodes, err = startNode(ctx, db, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := node.Start(ctx); err != nil {
-		return nil, err
-	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = node.Stop(stopCtx)
-	}()
-	srv := httptest.NewServer(node.Handler)
-	defer srv.Close()
+	defer nodes.stop()
 
 	ws, err := db.CreateWorkspace(ctx, "bench")
 	if err != nil {
@@ -119,7 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{base: srv.URL, token: token, ws: ws.ID, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}}
+	c := &client{bases: nodes.bases(), token: token, ws: ws.ID, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}}}
 	if err := createWorkflows(ctx, c, cfg.Workflows); err != nil {
 		return nil, fmt.Errorf("create workflows: %w", err)
 	}
@@ -127,7 +137,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create tickets: %w", err)
 	}
-	if err := waitIdle(ctx, node); err != nil {
+	if err := waitIdle(ctx, db); err != nil {
+		return nil, err
+	}
+	before, err := nodes.work(ctx)
+	if err != nil {
 		return nil, err
 	}
 	mark := time.Now()
@@ -136,15 +150,27 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := waitIdle(ctx, node); err != nil {
+	if err := waitIdle(ctx, db); err != nil {
 		return nil, err
 	}
 	total := time.Since(mark)
 	// The service's peak, before this harness loads the run history.
-	peak := peakRSS()
+	peak := nodes.peakRSS()
+	after, err := nodes.work(ctx)
+	if err != nil {
+		return nil, err
+	}
 
 	res := &Result{Database: db.Backend(), Workflows: cfg.Workflows, Events: cfg.Events, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
-		IngestSeconds: ingest.Seconds(), TotalSeconds: total.Seconds()}
+		IngestSeconds: ingest.Seconds(), TotalSeconds: total.Seconds(), Nodes: cfg.Nodes}
+	var statements, roundTrips int64
+	for i := range after {
+		res.EventsPerNode = append(res.EventsPerNode, after[i].events-before[i].events)
+		statements += after[i].statements - before[i].statements
+		roundTrips += after[i].roundTrips - before[i].roundTrips
+	}
+	res.StatementsPerEvent = float64(statements) / float64(cfg.Events)
+	res.RoundTripsPerEvent = float64(roundTrips) / float64(cfg.Events)
 	res.EventsPerSecond = float64(cfg.Events) / ingest.Seconds()
 	finished, err := db.RunCompletions(ctx, ws.ID, mark)
 	if err != nil {
@@ -198,28 +224,13 @@ func freshDatabase(ctx context.Context, url string) (string, func(), error) {
 	return url, func() {}, nil
 }
 
-// waitIdle waits until the engine has no work left.
-func waitIdle(ctx context.Context, node *app.App) error {
-	for {
-		n, err := node.Engine.Backlog(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
+// client calls the nodes' API, each request on the next node.
 type client struct {
-	base, token string
-	ws          int64
-	http        *http.Client
+	bases []string
+	next  atomic.Uint64
+	token string
+	ws    int64
+	http  *http.Client
 }
 
 func (c *client) post(ctx context.Context, path string, body any) (map[string]any, error) {
@@ -227,7 +238,8 @@ func (c *client) post(ctx context.Context, path string, body any) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, bytes.NewReader(buf))
+	base := c.bases[int(c.next.Add(1)%uint64(len(c.bases)))]
+	req, err := http.NewRequestWithContext(ctx, "POST", base+path, bytes.NewReader(buf))
 	if err != nil {
 		return nil, err
 	}
@@ -440,9 +452,10 @@ func progress(w io.Writer, done *atomic.Int64, total int, start time.Time) func(
 	return func() { close(stop); <-finished }
 }
 
-// peakRSS reads the process's peak resident set (VmHWM) on Linux.
-func peakRSS() int64 {
-	raw, err := os.ReadFile("/proc/self/status")
+// peakRSS reads a process's peak resident set (VmHWM) on Linux: "self" or
+// a process id.
+func peakRSS(pid string) int64 {
+	raw, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

@@ -115,7 +115,7 @@ func Fairness(ctx context.Context, cfg FairnessConfig) (*FairnessResult, error) 
 	}()
 	srv := httptest.NewServer(node.Handler)
 	defer srv.Close()
-	c := &client{base: srv.URL, token: token, ws: quiet.ID, http: &http.Client{}}
+	c := &client{bases: []string{srv.URL}, token: token, ws: quiet.ID, http: &http.Client{}}
 
 	mark := time.Now()
 	sent := map[string]time.Time{}
@@ -154,7 +154,7 @@ func noteWorkflow(ctx context.Context, db *storage.DB, base string, ws int64) er
 	if err != nil {
 		return err
 	}
-	c := &client{base: base, token: token, ws: ws, http: &http.Client{}}
+	c := &client{bases: []string{base}, token: token, ws: ws, http: &http.Client{}}
 	_, err = c.post(ctx, "/api/workflows", map[string]any{"name": "note", "trigger_type": "on_inbound_message",
 		"actions": []any{map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "Seen {{message.body}}"}}}})
 	return err

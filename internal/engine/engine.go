@@ -269,12 +269,16 @@ func (e *Engine) Now() time.Time { return e.now().UTC() }
 
 // Backlog counts the engine's unfinished work: events to match and paths
 // to drive, waiting, running or to be retried.
-func (e *Engine) Backlog(ctx context.Context) (int, error) {
-	events, err := e.db.PendingEvents(ctx)
+func (e *Engine) Backlog(ctx context.Context) (int, error) { return Backlog(ctx, e.db) }
+
+// Backlog counts the work waiting in a database, whichever nodes will do
+// it: events to process and path jobs not finished.
+func Backlog(ctx context.Context, db *storage.DB) (int, error) {
+	events, err := db.PendingEvents(ctx)
 	if err != nil {
 		return 0, err
 	}
-	jobs, err := e.db.PendingJobs(ctx, runPathArgs{}.Kind())
+	jobs, err := db.PendingJobs(ctx, runPathArgs{}.Kind())
 	return events + jobs, err
 }
 

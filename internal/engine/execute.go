@@ -194,7 +194,7 @@ func (e *Engine) execute(ctx context.Context, ws int64, r *run.Run, s run.Step, 
 			return nil
 		case errors.Is(err, errClaimed):
 			return err
-		case runErr != nil:
+		case runErr != nil && !storage.Unavailable(runErr):
 			return e.failStep(ctx, ws, s, x, nil, runErr, stepCtx)
 		default:
 			return err

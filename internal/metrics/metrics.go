@@ -154,6 +154,9 @@ type Gauges struct {
 	// total count of waits for a connection.
 	PoolOpen, PoolInUse, PoolIdle int
 	PoolWaits                     int64
+	// Statements and RoundTrips count what this node sent to a database
+	// server (PostgreSQL) so far.
+	Statements, RoundTrips int64
 }
 
 // GaugeSource reads the gauges (the store implements it).
@@ -175,27 +178,29 @@ func ObserveDatabase(src GaugeSource) {
 }
 
 type gaugeCollector struct {
-	events, jobs, timers, approvals, poolOpen, poolInUse, poolIdle, poolWaits *prometheus.Desc
-	failed                                                                    prometheus.Counter
+	events, jobs, timers, approvals, poolOpen, poolInUse, poolIdle, poolWaits, statements, roundTrips *prometheus.Desc
+	failed                                                                                            prometheus.Counter
 }
 
 func init() {
 	c := &gaugeCollector{
-		events:    prometheus.NewDesc("deskflow_events_queued", "Events waiting to be processed (now or after a failed attempt).", nil, nil),
-		jobs:      prometheus.NewDesc("deskflow_jobs", "Jobs of the job queue by state.", []string{"state"}, nil),
-		timers:    prometheus.NewDesc("deskflow_timers_armed", "No-reply timers armed.", nil, nil),
-		approvals: prometheus.NewDesc("deskflow_approvals_pending", "Approvals waiting for a decision.", nil, nil),
-		poolOpen:  prometheus.NewDesc("deskflow_db_connections_open", "Open database connections.", nil, nil),
-		poolInUse: prometheus.NewDesc("deskflow_db_connections_in_use", "Database connections in use.", nil, nil),
-		poolIdle:  prometheus.NewDesc("deskflow_db_connections_idle", "Idle database connections.", nil, nil),
-		poolWaits: prometheus.NewDesc("deskflow_db_connection_waits_total", "Times a query waited for a database connection.", nil, nil),
-		failed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "deskflow_metrics_scrape_errors_total", Help: "Scrapes whose database gauges could not be read."}),
+		events:     prometheus.NewDesc("deskflow_events_queued", "Events waiting to be processed (now or after a failed attempt).", nil, nil),
+		jobs:       prometheus.NewDesc("deskflow_jobs", "Jobs of the job queue by state.", []string{"state"}, nil),
+		timers:     prometheus.NewDesc("deskflow_timers_armed", "No-reply timers armed.", nil, nil),
+		approvals:  prometheus.NewDesc("deskflow_approvals_pending", "Approvals waiting for a decision.", nil, nil),
+		poolOpen:   prometheus.NewDesc("deskflow_db_connections_open", "Open database connections.", nil, nil),
+		poolInUse:  prometheus.NewDesc("deskflow_db_connections_in_use", "Database connections in use.", nil, nil),
+		poolIdle:   prometheus.NewDesc("deskflow_db_connections_idle", "Idle database connections.", nil, nil),
+		poolWaits:  prometheus.NewDesc("deskflow_db_connection_waits_total", "Times a query waited for a database connection.", nil, nil),
+		statements: prometheus.NewDesc("deskflow_db_statements_total", "Statements sent to the database server (PostgreSQL; the job queue's included).", nil, nil),
+		roundTrips: prometheus.NewDesc("deskflow_db_round_trips_total", "Round trips to the database server (PostgreSQL): a statement alone, or a batch of them.", nil, nil),
+		failed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "deskflow_metrics_scrape_errors_total", Help: "Scrapes whose database gauges could not be read."}),
 	}
 	Registry.MustRegister(c, c.failed)
 }
 
 func (c *gaugeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.events, c.jobs, c.timers, c.approvals, c.poolOpen, c.poolInUse, c.poolIdle, c.poolWaits} {
+	for _, d := range []*prometheus.Desc{c.events, c.jobs, c.timers, c.approvals, c.poolOpen, c.poolInUse, c.poolIdle, c.poolWaits, c.statements, c.roundTrips} {
 		ch <- d
 	}
 }
@@ -225,4 +230,6 @@ func (c *gaugeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.poolInUse, float64(g.PoolInUse))
 	gauge(c.poolIdle, float64(g.PoolIdle))
 	ch <- prometheus.MustNewConstMetric(c.poolWaits, prometheus.CounterValue, float64(g.PoolWaits))
+	ch <- prometheus.MustNewConstMetric(c.statements, prometheus.CounterValue, float64(g.Statements))
+	ch <- prometheus.MustNewConstMetric(c.roundTrips, prometheus.CounterValue, float64(g.RoundTrips))
 }

@@ -66,6 +66,9 @@ type backend interface {
 	// poolStats are the connection pool's open, in-use and idle
 	// connections and the waits for one so far.
 	poolStats() (open, inUse, idle int, waits int64)
+	// wireStats are the statements sent to the server and the round trips
+	// they took so far (zero for an engine in the process).
+	wireStats() (statements, roundTrips int64)
 	close() error
 }
 

@@ -45,5 +45,6 @@ func (db *DB) Gauges(ctx context.Context) (metrics.Gauges, error) {
 		g.JobsByState[j.state] = j.n
 	}
 	g.PoolOpen, g.PoolInUse, g.PoolIdle, g.PoolWaits = db.b.poolStats()
+	g.Statements, g.RoundTrips = db.b.wireStats()
 	return g, nil
 }

@@ -15,6 +15,7 @@ import (
 
 type postgresBackend struct {
 	pool *pgxpool.Pool
+	wire *wireCounter
 }
 
 func openPostgres(ctx context.Context, url string) (*postgresBackend, error) {
@@ -27,6 +28,8 @@ func openPostgres(ctx context.Context, url string) (*postgresBackend, error) {
 		// the API's handlers, the queue's listener and its workers together.
 		cfg.MaxConns = 20
 	}
+	wire := &wireCounter{}
+	cfg.ConnConfig.Tracer = wire
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres: %w", err)
@@ -35,7 +38,7 @@ func openPostgres(ctx context.Context, url string) (*postgresBackend, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	return &postgresBackend{pool: pool}, nil
+	return &postgresBackend{pool: pool, wire: wire}, nil
 }
 
 func (b *postgresBackend) name() string            { return BackendPostgres }
@@ -66,6 +69,10 @@ func (b *postgresBackend) inTx(ctx context.Context, fn func(q querier, raw any) 
 func (b *postgresBackend) poolStats() (open, inUse, idle int, waits int64) {
 	s := b.pool.Stat()
 	return int(s.TotalConns()), int(s.AcquiredConns()), int(s.IdleConns()), s.EmptyAcquireCount()
+}
+
+func (b *postgresBackend) wireStats() (statements, roundTrips int64) {
+	return b.wire.statements.Load(), b.wire.roundTrips.Load()
 }
 
 func (b *postgresBackend) close() error {

@@ -101,6 +101,9 @@ func (b *sqliteBackend) poolStats() (open, inUse, idle int, waits int64) {
 	return open, inUse, idle, waits
 }
 
+// wireStats: SQLite runs in the process, there is no wire to count.
+func (b *sqliteBackend) wireStats() (statements, roundTrips int64) { return 0, 0 }
+
 func (b *sqliteBackend) close() error {
 	return errors.Join(b.readStmts.close(), b.writeStmts.close(), b.read.Close(), b.write.Close())
 }
