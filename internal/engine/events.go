@@ -154,7 +154,9 @@ func (e *Engine) processEventBatch(ctx context.Context, limit int) (int, error) 
 		return nil
 	})
 	if err != nil {
-		if limit == 1 && len(claimed) == 1 && ctx.Err() == nil {
+		// A database that failed under the batch (connection lost, server
+		// restarting) charges no event: the batch is simply tried again.
+		if limit == 1 && len(claimed) == 1 && ctx.Err() == nil && !storage.Unavailable(err) {
 			// Even alone the event cannot commit: count the attempt in a
 			// transaction of its own.
 			q := claimed[0]

@@ -56,7 +56,8 @@ func New(handle any, cfg Config) (*Queue, error) {
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		JobTimeout:           cfg.JobTimeout,
 		Logger:               routine(cfg.Logger),
-		MaxAttempts:          10,
+		MaxAttempts:          jobAttempts,
+		RetryPolicy:          cappedRetry{},
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
 	}
 	switch h := handle.(type) {
