@@ -297,9 +297,27 @@ func settle(t *testing.T, conn *pgx.Conn, count string) {
 		}
 		if time.Now().After(deadline) {
 			t.Errorf("still %d after two minutes: %s", n, count)
+			dump(t, conn, `SELECT seq, event_id, attempts, available_at, last_error FROM event_queue ORDER BY seq LIMIT 10`)
+			dump(t, conn, `SELECT r.id, r.workflow_name, s.position, s.action_type, s.status, s.attempts, s.error FROM workflow_runs r JOIN run_steps s ON s.run_id = r.id WHERE r.status = 'running' ORDER BY r.id, s.position LIMIT 20`)
+			dump(t, conn, `SELECT id, kind, state, attempt, errors::text, scheduled_at, attempted_by FROM river_job WHERE state <> 'completed' LIMIT 10`)
 			return
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// dump logs the rows of a diagnostic query.
+func dump(t *testing.T, conn *pgx.Conn, query string) {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), query)
+	if err != nil {
+		t.Logf("%s: %v", query, err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		values, _ := rows.Values()
+		t.Logf("%v", values)
 	}
 }
 
