@@ -29,13 +29,15 @@ import (
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/inbound"
+	"github.com/deskflow/deskflow/internal/mail"
 	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/storage"
 )
 
 const usage = `usage:
   deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION] [--rate-limit N]
-                 [--chain-runs N] [--chain-steps N] [--queue-limit N] [--max-message-bytes N]
+                 [--chain-runs N] [--chain-steps N] [--queue-limit N] [--max-message-bytes N] [--smtp-addr HOST:PORT]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
@@ -135,6 +137,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	retainRuns := c.Retention("retain-runs", "DESKFLOW_RETAIN_RUNS", engine.DefaultRunRetention, "how long finished runs are kept (30d, 12h or forever)")
 	retainEvaluations := c.Retention("retain-evaluations", "DESKFLOW_RETAIN_EVALUATIONS", engine.DefaultEvaluationRetention, "how long the record of how workflows fared against each event is kept")
 	retainEvents := c.Retention("retain-events", "DESKFLOW_RETAIN_EVENTS", engine.DefaultEventRetention, "how long processed events are kept (those that started a kept run stay)")
+	smtpAddr := c.String("smtp-addr", "DESKFLOW_SMTP_ADDR", "", "where the SMTP receiver listens for the email channels' mail, e.g. 127.0.0.1:2525 (empty: no receiver)")
+	maxEmail := c.Int("max-email-bytes", "DESKFLOW_MAX_EMAIL_BYTES", inbound.DefaultMaxMessageBytes, "largest email the SMTP receiver takes, in bytes (552 above)")
+	maxAttachment := c.Int("max-attachment-bytes", "DESKFLOW_MAX_ATTACHMENT_BYTES", int(mail.DefaultLimits.MaxAttachmentBytes), "largest attachment of a received email that is kept, in bytes (larger ones keep their name, type and size)")
 	metricsToken := c.String("metrics-token", "DESKFLOW_METRICS_TOKEN", "", "bearer token that GET /metrics requires (empty: none)")
 	logFormat := c.String("log-format", "DESKFLOW_LOG_FORMAT", "text", "log lines as text or json")
 	logLevel := c.String("log-level", "DESKFLOW_LOG_LEVEL", "info", "the least important log lines written: debug, info, warn or error")
@@ -150,6 +155,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *rateLimit < 0 || *chainRuns < 1 || *chainSteps < 1 {
 		return usageError{"--rate-limit must not be negative, --chain-runs and --chain-steps must be at least 1"}
+	}
+	if *maxEmail < 1 || *maxAttachment < 0 {
+		return usageError{"--max-email-bytes must be at least 1 and --max-attachment-bytes not negative"}
 	}
 	if *maxMessage < 1 {
 		return usageError{fmt.Sprintf("--max-message-bytes must be at least 1, not %d", *maxMessage)}
@@ -177,7 +185,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	limit := &api.RateLimit{Rate: *rateLimit, Burst: int(*rateLimit * 4)}
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
 		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken,
-		Retention: engine.Retention{Runs: *retainRuns, Evaluations: *retainEvaluations, Events: *retainEvents}})
+		Retention: engine.Retention{Runs: *retainRuns, Evaluations: *retainEvaluations, Events: *retainEvents},
+		Mail:      app.MailConfig{SMTPAddr: *smtpAddr, MaxEmailBytes: int64(*maxEmail), MaxAttachmentBytes: int64(*maxAttachment)}})
 	if err != nil {
 		return err
 	}

@@ -91,6 +91,9 @@ type Helpdesk interface {
 	// RecordMessage stores a message the action sent (a reply) with the
 	// causal chain, so it does not count as an agent's reply.
 	RecordMessage(ctx context.Context, workspaceID int64, m helpdesk.Message, cause helpdesk.Cause) (helpdesk.Message, error)
+	// AutoRepliesTo counts the email replies workflows sent to address
+	// in the last hour.
+	AutoRepliesTo(ctx context.Context, workspaceID int64, address string) (int, error)
 	// TagTicket adds the tag named name (created if the workspace has
 	// none) to the ticket, with the causal chain; it returns the tag's id.
 	TagTicket(ctx context.Context, workspaceID int64, ticketID, name string, cause helpdesk.Cause) (string, error)

@@ -163,6 +163,14 @@ func (h *emailHelpdesk) RecordMessage(_ context.Context, ws int64, m helpdesk.Me
 	return m, nil
 }
 
+// AutoRepliesTo counts the replies recorded (all within the hour here);
+// each test replies to one customer.
+func (h *emailHelpdesk) AutoRepliesTo(context.Context, int64, string) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.recorded), nil
+}
+
 func (h *emailHelpdesk) addMessage(direction, emailID string) {
 	h.n++
 	h.messages = append(h.messages, helpdesk.Message{
@@ -331,7 +339,7 @@ func TestSendReplyThreadedWithSignature(t *testing.T) {
 	emailHeaders(t, d, map[string]string{
 		"From":           `"Acme Support" <support@acme.example>`,
 		"To":             `=?utf-8?q?Ann_M=C3=BCller?= <ann@example.com>`,
-		"Subject":        "Re: Order #42 never arrived",
+		"Subject":        "Re: Order #42 never arrived [#T1]",
 		"Message-Id":     "<" + emailKey + "@deskflow>",
 		"In-Reply-To":    "<second@mail.example.com>",
 		"References":     "<first@mail.example.com> <agent-reply@acme.example> <second@mail.example.com>",
@@ -372,11 +380,12 @@ func TestSendReplyThreadedWithSignature(t *testing.T) {
 func TestSendReplySubjects(t *testing.T) {
 	f := newEmailFixture(t, smtptest.Options{Mode: smtptest.ModeStartTLS}, "")
 	for i, tc := range []struct{ ticket, want string }{
-		{"RE: Order #42", "RE: Order #42"},
-		{"re:already", "re:already"},
-		{"Bestellung für Jörg — 注文", "Re: Bestellung für Jörg — 注文"},
-		{"Help\r\nBcc: evil@example.com\r\n\r\nInjected body", "Re: Help Bcc: evil@example.com Injected body"},
-		{"", "Re: (no subject)"},
+		{"RE: Order #42", "RE: Order #42 [#T1]"},
+		{"re:already", "re:already [#T1]"},
+		{"Re: Where is it? [#T1]", "Re: Where is it? [#T1]"},
+		{"Bestellung für Jörg — 注文", "Re: Bestellung für Jörg — 注文 [#T1]"},
+		{"Help\r\nBcc: evil@example.com\r\n\r\nInjected body", "Re: Help Bcc: evil@example.com Injected body [#T1]"},
+		{"", "Re: (no subject) [#T1]"},
 	} {
 		f.ticket.Subject = tc.ticket
 		x := f.exec(map[string]any{"content": "ok", "connectorId": f.connID})
@@ -396,7 +405,7 @@ func TestSendReplySubjects(t *testing.T) {
 			t.Errorf("ticket %q: body %q", tc.ticket, d.Body)
 		}
 	}
-	raw := f.srv.Deliveries(t)[2].Data
+	raw := f.srv.Deliveries(t)[3].Data
 	if !strings.Contains(raw, "Subject: =?utf-8?q?Re:_Bestellung_f=C3=BCr_J=C3=B6rg") {
 		t.Errorf("UTF-8 subject not Q-encoded:\n%s", raw)
 	}

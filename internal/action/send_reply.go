@@ -68,7 +68,7 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 	if err := x.checkMessage("content", body); err != nil {
 		return nil, err
 	}
-	subject := smtpmail.SanitizeHeaderText(replySubject(x.Ticket.Subject))
+	subject := smtpmail.SanitizeHeaderText(replySubject(x.Ticket.Subject, x.Ticket.ID))
 	x.record("subject", subject)
 
 	cfg, err := smtpConnector(ctx, x)
@@ -92,6 +92,9 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 	thread, err := hd.EmailThread(ctx, x.WorkspaceID, x.Ticket.ID, smtpmail.MaxReferences)
 	if err != nil {
 		return nil, fmt.Errorf("load the conversation's Message-IDs: %w", err)
+	}
+	if err := mayAutoReply(ctx, x, thread, to.Address); err != nil {
+		return nil, err
 	}
 	inReplyTo, references := threading(thread)
 	msg := &smtpmail.Message{
@@ -123,16 +126,48 @@ func runSendReply(ctx context.Context, x *Exec) (any, error) {
 	return output(stored.ID), nil
 }
 
-// replySubject is "Re: <subject>", without doubling an existing "Re:".
-func replySubject(subject string) string {
+// replySubject is "Re: <subject>", without doubling an existing "Re:",
+// with the ticket's reference ("[#…]") that threads the customer's answer
+// even when their mail client drops In-Reply-To.
+func replySubject(subject, ticketID string) string {
 	s := smtpmail.SanitizeHeaderText(subject)
 	switch {
 	case s == "":
-		return "Re: (no subject)"
-	case len(s) >= 3 && strings.EqualFold(s[:3], "re:"):
-		return s
+		s = "Re: (no subject)"
+	case len(s) < 3 || !strings.EqualFold(s[:3], "re:"):
+		s = "Re: " + s
 	}
-	return "Re: " + s
+	if ref := helpdesk.TicketReference(ticketID); !strings.Contains(s, ref) {
+		s += " " + ref
+	}
+	return s
+}
+
+// MaxAutoRepliesPerHour caps the replies workflows send to one address in
+// an hour, so that no robot deskflow fails to recognise can keep it
+// answering.
+const MaxAutoRepliesPerHour = 10
+
+// mayAutoReply refuses to answer an automatic message (an auto-reply, a
+// bounce, a list: RFC 3834) and to send an address more than
+// MaxAutoRepliesPerHour replies.
+func mayAutoReply(ctx context.Context, x *Exec, thread []helpdesk.Message, to string) error {
+	for i := len(thread) - 1; i >= 0; i-- {
+		if m := thread[i]; m.Direction == helpdesk.DirectionInbound {
+			if m.Automatic != "" {
+				return Failf("not answered: the customer's latest message is automatic (%s), and automatic messages are never answered (RFC 3834)", m.Automatic)
+			}
+			break
+		}
+	}
+	n, err := x.Services.Helpdesk.AutoRepliesTo(ctx, x.WorkspaceID, to)
+	if err != nil {
+		return fmt.Errorf("count the replies sent to %s: %w", to, err)
+	}
+	if n >= MaxAutoRepliesPerHour {
+		return Failf("not sent: workflows already sent %d replies to %s in the last hour (at most %d)", n, to, MaxAutoRepliesPerHour)
+	}
+	return nil
 }
 
 // threading returns the In-Reply-To (the latest inbound message with a

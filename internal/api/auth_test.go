@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -25,11 +26,12 @@ func (e *env) objectsOf(token string, ws int64) map[string]string {
 	ids := map[string]string{
 		"tag":     mk("/api/tags", map[string]any{"name": "vip"}),
 		"team":    mk("/api/teams", map[string]any{"name": "Billing"}),
-		"channel": mk("/api/channels", map[string]any{"name": "Support email", "type": "email"}),
+		"channel": mk("/api/channels", map[string]any{"name": "Support email", "type": "email", "settings": map[string]any{"address": fmt.Sprintf("support-%d@acme.test", ws)}}),
 		"contact": mk("/api/contacts", map[string]any{"email": "ann@example.com", "name": "Ann"}),
 		"field":   mk("/api/custom-fields", map[string]any{"key": "order_number", "name": "Order number"}),
 		"reply":   mk("/api/saved-replies", map[string]any{"title": "Refund policy", "body": "Hi {{customer.name}}, refunds take 5 days."}),
 	}
+	ids["message"], ids["attachment"] = e.receiveEmail(token, ws, ids["channel"], "Please see the attached invoice.")
 	ids["connector"] = mk("/api/connectors", map[string]any{"type": "webhook", "name": "Signed hooks", "credentials": map[string]any{"signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
 	ids["ticket"] = mk("/api/tickets", map[string]any{"subject": "Help", "body": "Hi", "contact": map[string]any{"email": "bob@example.com"}})
 	ids["workflow"] = mk("/api/workflows", map[string]any{"name": "W", "trigger_type": "on_new_ticket", "actions": []any{map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{ids["tag"]}}}}})

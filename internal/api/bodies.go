@@ -42,9 +42,17 @@ type nameInput struct {
 }
 
 type channelInput struct {
-	Name string `json:"name" minLength:"1" maxLength:"100"`
-	Type string `json:"type" enum:"channel_type"`
+	Name     string                    `json:"name" minLength:"1" maxLength:"100"`
+	Type     string                    `json:"type" enum:"channel_type"`
+	Settings *helpdesk.ChannelSettings `json:"settings,omitempty" doc:"An email channel's address and, optionally, its IMAP mailbox."`
+	// Credentials are write-only.
+	Credentials    *channelCredentials `json:"credentials,omitempty" doc:"Write-only: imap_password, the IMAP mailbox's password (sealed, never returned)."`
+	CredentialsSet []string            `json:"credentials_set,omitempty" doc:"Ignored."`
 	echoed
+}
+
+type channelCredentials struct {
+	IMAPPassword string `json:"imap_password,omitempty"`
 }
 
 type contactInput struct {

@@ -105,61 +105,6 @@ func (n named) delete(w http.ResponseWriter, r *http.Request, p principal) error
 }
 
 // readChannel reads a channel body; on update, omitted fields keep current.
-func readChannel(w http.ResponseWriter, r *http.Request, current *helpdesk.Channel) (helpdesk.Channel, error) {
-	body, err := readJSON(w, r)
-	if err != nil {
-		return helpdesk.Channel{}, err
-	}
-	var errs validate.Errors
-	obj := validate.NewObject(&errs, "", body)
-	c := helpdesk.Channel{}
-	if current != nil {
-		c = *current
-	}
-	if current == nil || obj.Has("name") {
-		c.Name = requiredName(obj, "name")
-	}
-	if current == nil || obj.Has("type") {
-		if t, ok := obj.String("type", true); ok && obj.OneOf("type", t, helpdesk.ChannelTypes...) {
-			c.Type = t
-		}
-	}
-	obj.RejectUnknown(readOnly...)
-	return c, errs.Err()
-}
-
-func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p principal) error {
-	c, err := readChannel(w, r, nil)
-	if err != nil {
-		return err
-	}
-	c, err = s.db.SaveChannel(r.Context(), p.WorkspaceID, c)
-	if err != nil {
-		return err
-	}
-	return created(w, c)
-}
-
-func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "channel")
-	if err != nil {
-		return err
-	}
-	current, err := s.db.GetChannel(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	c, err := readChannel(w, r, &current)
-	if err != nil {
-		return err
-	}
-	c, err = s.db.SaveChannel(r.Context(), p.WorkspaceID, c)
-	if err != nil {
-		return err
-	}
-	return ok(w, c)
-}
-
 func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p principal) error {
 	id, err := pathID(r, "channel")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail/smtptest"
 )
 
@@ -32,7 +33,7 @@ func TestSendReplyEndToEnd(t *testing.T) {
 			t.Fatalf("%d emails delivered", len(got))
 		}
 		d := got[0]
-		if d.RcptTos[0] != "ann@example.com" || d.Subject() != "Re: Broken kettle" || !strings.Contains(d.Body, `Hi Customer, we got your message about "Broken kettle".`) || !strings.Contains(d.Body, "\n-- \nAcme Support") {
+		if d.RcptTos[0] != "ann@example.com" || d.Subject() != "Re: Broken kettle "+helpdesk.TicketReference(tk) || !strings.Contains(d.Body, `Hi Customer, we got your message about "Broken kettle".`) || !strings.Contains(d.Body, "\n-- \nAcme Support") {
 			t.Errorf("delivered: to %v subject %q body %q", d.RcptTos, d.Subject(), d.Body)
 		}
 		// Recorded as an outbound message of the workflow's run.

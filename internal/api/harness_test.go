@@ -221,6 +221,10 @@ func (e *env) send(req *http.Request) response {
 		e.t.Fatal(err)
 	}
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	// A download (an attachment) is the file itself.
+	if res.StatusCode == http.StatusOK && res.Header.Get("Content-Type") == "application/octet-stream" {
+		return out
+	}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			e.t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", req.Method, req.URL.Path, err, raw)

@@ -111,6 +111,11 @@ func (s *Server) registerRoutes() {
 		{method: "POST", pattern: "/api/channels", id: "createChannel", tag: "channels", access: adminOnly, summary: "Create a channel (admin)", in: of[channelInput](), out: of[helpdesk.Channel](), status: http.StatusCreated, handle: s.createChannel},
 		{method: "GET", pattern: "/api/channels/{channel}", id: "getChannel", tag: "channels", summary: "Show a channel", out: of[helpdesk.Channel](), handle: showing("channel", s.db.GetChannel)},
 		{method: "PUT", pattern: "/api/channels/{channel}", id: "updateChannel", tag: "channels", access: adminOnly, summary: "Update a channel (admin)", in: of[channelInput](), partial: true, out: of[helpdesk.Channel](), handle: s.updateChannel},
+		{method: "GET", pattern: "/api/channels/{channel}/status", id: "getChannelStatus", tag: "channels", summary: "How an email channel's mail intake fares: last poll of its mailbox, last error, emails imported, duplicates dropped, emails that failed", out: of[helpdesk.ChannelStatus](), handle: s.channelStatus},
+		{method: "GET", pattern: "/api/messages/{message}/source", id: "getMessageSource", tag: "tickets", summary: "The email a message came in as: its raw header, why it is automatic, what could not be read", out: of[storage.MessageSource](), handle: showing("message", s.db.MessageSource)},
+		{method: "GET", pattern: "/api/messages/{message}/attachments", id: "listMessageAttachments", tag: "tickets", summary: "The files that came with an email message", out: of[[]helpdesk.Attachment](), handle: s.messageAttachments},
+		{method: "GET", pattern: "/api/attachments/{attachment}", id: "downloadAttachment", tag: "tickets", summary: "Download an attachment's content, as received", out: of[string](), unwrapped: true, contentType: "application/octet-stream",
+			errors: map[int]string{http.StatusConflict: "The attachment was over the size limit: only its name, type and size were kept."}, handle: s.downloadAttachment},
 		{method: "DELETE", pattern: "/api/channels/{channel}", id: "deleteChannel", tag: "channels", access: adminOnly, summary: "Delete a channel no workflow uses (admin)", errors: inUse("channel"), handle: s.deleteChannel},
 
 		{method: "GET", pattern: "/api/contacts", id: "listContacts", tag: "contacts", summary: "List contacts", out: of[[]helpdesk.Contact](), paged: true, handle: listing(s.db.ListContacts)},

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/api"
@@ -19,6 +21,9 @@ import (
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/engine"
 	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/inbound"
+	"github.com/deskflow/deskflow/internal/integration/smtpmail"
+	"github.com/deskflow/deskflow/internal/mail"
 	"github.com/deskflow/deskflow/internal/metrics"
 	"github.com/deskflow/deskflow/internal/outbound"
 	"github.com/deskflow/deskflow/internal/queue"
@@ -115,13 +120,37 @@ type Config struct {
 	// MaxMessageBytes is the largest body of one message, created through
 	// the API or by a workflow (0: helpdesk.DefaultMaxMessageBytes).
 	MaxMessageBytes int
+	// Mail configures the intake of email channels.
+	Mail MailConfig
 }
 
-// App is one deskflow node: the API handler and the engine over one store.
+// MailConfig configures the intake of email: the SMTP receiver (when Addr
+// is set) and the IMAP pollers (always running).
+type MailConfig struct {
+	// SMTPAddr is where the SMTP receiver listens ("" : no receiver).
+	SMTPAddr string
+	// MaxEmailBytes bounds one received email (0: 25 MiB).
+	MaxEmailBytes int64
+	// MaxAttachmentBytes bounds the attachments kept (0: 10 MiB).
+	MaxAttachmentBytes int64
+	// TLS is the TLS configuration for IMAP servers (tests add their CA).
+	TLS *tls.Config
+	// Scan is how often the pollers look for mailboxes (0: 5 s).
+	Scan time.Duration
+}
+
+// App is one deskflow node: the API handler, the engine and the mail
+// intake over one store.
 type App struct {
-	DB      *storage.DB
-	Engine  *engine.Engine
-	Handler http.Handler
+	DB       *storage.DB
+	Engine   *engine.Engine
+	Handler  http.Handler
+	Importer *inbound.Importer
+	// Receiver is the SMTP receiver (nil without MailConfig.SMTPAddr).
+	Receiver *inbound.Receiver
+	pollers  *inbound.Pollers
+	stopMail context.CancelFunc
+	mailDone chan struct{}
 }
 
 // New builds a node. Call Start to begin running workflows.
@@ -156,14 +185,63 @@ func New(cfg Config) (*App, error) {
 	}
 	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit, MaxMessageBytes: cfg.MaxMessageBytes, MetricsToken: cfg.MetricsToken})
 	metrics.ObserveDatabase(cfg.DB)
-	return &App{DB: cfg.DB, Engine: eng, Handler: handler}, nil
+	a := &App{DB: cfg.DB, Engine: eng, Handler: handler}
+	limits := mail.DefaultLimits
+	if cfg.Mail.MaxAttachmentBytes > 0 {
+		limits.MaxAttachmentBytes = cfg.Mail.MaxAttachmentBytes
+	}
+	a.Importer = &inbound.Importer{DB: cfg.DB, Limits: limits, MaxMessageBytes: cfg.MaxMessageBytes, Log: cfg.Logger}
+	a.pollers = inbound.NewPollers(inbound.PollerConfig{
+		Node: nodeName(), Dial: smtpmail.Net{HTTP: eng.Services().HTTP}.Dialer(), TLS: cfg.Mail.TLS, Sealer: sealer, Scan: cfg.Mail.Scan, Now: cfg.Now,
+	}, a.Importer, cfg.Logger)
+	if cfg.Mail.SMTPAddr != "" {
+		if a.Receiver, err = inbound.NewReceiver(inbound.ReceiverConfig{Addr: cfg.Mail.SMTPAddr, MaxMessageBytes: cfg.Mail.MaxEmailBytes}, a.Importer, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
-// Start begins running workflows.
-func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
+// nodeName names this process in mailbox leases.
+func nodeName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), helpdesk.NewID())
+}
 
-// Stop stops running workflows, letting running steps finish.
-func (a *App) Stop(ctx context.Context) error { return a.Engine.Stop(ctx) }
+// Start begins running workflows and receiving mail.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Engine.Start(ctx); err != nil {
+		return err
+	}
+	mailCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopMail, a.mailDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.mailDone)
+		if a.Receiver != nil {
+			go func() {
+				if err := a.Receiver.Serve(); err != nil {
+					slog.Error("smtp receiver", "err", err)
+				}
+			}()
+		}
+		a.pollers.Run(mailCtx)
+	}()
+	return nil
+}
+
+// Stop stops receiving mail and running workflows, letting running steps
+// finish.
+func (a *App) Stop(ctx context.Context) error {
+	var errs []error
+	if a.stopMail != nil {
+		a.stopMail()
+		<-a.mailDone
+	}
+	if a.Receiver != nil {
+		errs = append(errs, a.Receiver.Shutdown(ctx))
+	}
+	return errors.Join(append(errs, a.Engine.Stop(ctx))...)
+}
 
 // Serve runs the node's API on addr and its engine until ctx is done, then
 // shuts both down gracefully. ready, if set, receives the address once the

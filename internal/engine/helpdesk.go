@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/action"
 	"github.com/deskflow/deskflow/internal/helpdesk"
@@ -45,6 +46,10 @@ func (h helpdeskView) RecordMessage(ctx context.Context, ws int64, m helpdesk.Me
 		return err
 	})
 	return m, err
+}
+
+func (h helpdeskView) AutoRepliesTo(ctx context.Context, ws int64, address string) (int, error) {
+	return h.db.AutoRepliesTo(ctx, ws, address, h.db.Now().Add(-time.Hour))
 }
 
 func (h helpdeskView) TagTicket(ctx context.Context, ws int64, ticketID, name string, cause helpdesk.Cause) (string, error) {

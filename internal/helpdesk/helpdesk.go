@@ -6,6 +6,7 @@ package helpdesk
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -89,10 +90,57 @@ var ChannelTypes = []string{ChannelEmail, ChannelChat, ChannelSMS, ChannelAPI, C
 
 // Channel is where tickets come in.
 type Channel struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Type      string    `json:"type"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Type     string          `json:"type"`
+	Settings ChannelSettings `json:"settings"`
+	// CredentialsSet names the write-only credentials that are set
+	// (imap_password).
+	CredentialsSet []string  `json:"credentials_set"`
+	CreatedAt      time.Time `json:"created_at"`
+	// Credentials are sealed in the database; never serialized.
+	Credentials map[string]string `json:"-"`
+}
+
+// ChannelSettings are an email channel's: the address customers write to
+// and, optionally, the IMAP mailbox deskflow fetches their mail from (a
+// channel without one is fed by the SMTP receiver).
+type ChannelSettings struct {
+	Address string        `json:"address,omitempty"`
+	IMAP    *IMAPSettings `json:"imap,omitempty"`
+}
+
+// IMAPSettings say where a channel's mailbox is. The password is the
+// channel's imap_password credential.
+type IMAPSettings struct {
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	// TLS is implicit (port 993), starttls, or none (loopback only).
+	TLS      string `json:"tls"`
+	Username string `json:"username"`
+	Folder   string `json:"folder"`
+	// PollSeconds is how often the mailbox is looked at when the server
+	// does not offer IDLE (and how long an IDLE lasts).
+	PollSeconds int `json:"poll_seconds"`
+	// ProcessedFolder, when set, receives the imported messages (moved);
+	// else they are flagged \Seen where they are.
+	ProcessedFolder string `json:"processed_folder,omitempty"`
+}
+
+// IMAP TLS modes.
+const (
+	TLSImplicit = "implicit"
+	TLSStartTLS = "starttls"
+	TLSNone     = "none"
+)
+
+// ChannelStatus is how an email channel's mail intake fares.
+type ChannelStatus struct {
+	LastPollAt *time.Time `json:"last_poll_at"`
+	LastError  string     `json:"last_error"`
+	Imported   int64      `json:"imported"`
+	Duplicates int64      `json:"duplicates"`
+	Failed     int64      `json:"failed"`
 }
 
 // Custom field types.
@@ -192,8 +240,11 @@ type Message struct {
 	WorkflowRunID *string `json:"workflow_run_id"`
 	// EmailMessageID is the Message-ID header of the email the message
 	// came in as or went out as, for threading replies.
-	EmailMessageID string    `json:"email_message_id"`
-	CreatedAt      time.Time `json:"created_at"`
+	EmailMessageID string `json:"email_message_id"`
+	// Automatic says why the message was sent by a machine (an
+	// auto-reply, a bounce, a list); deskflow never answers those.
+	Automatic string    `json:"automatic"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // DefaultMaxMessageBytes is the largest body of one message unless the
@@ -239,4 +290,26 @@ type TicketChange struct {
 	Priority     *string
 	Assignee     *Assignee
 	CustomFields map[string]any // merged into the existing values; a nil value removes the key
+}
+
+// Attachment is a file that came with an email message. Omitted: it was
+// over the size limit, so only its name, type and size were kept.
+type Attachment struct {
+	ID          string    `json:"id"`
+	MessageID   string    `json:"message_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	Omitted     bool      `json:"omitted"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// TicketReferencePattern finds the ticket reference deskflow puts in the
+// subjects of its emails: "[#" and the last 10 characters of the ticket's
+// id.
+var TicketReferencePattern = regexp.MustCompile(`\[#([0-9A-Za-z]{10})\]`)
+
+// TicketReference is the subject reference of a ticket.
+func TicketReference(ticketID string) string {
+	return "[#" + ticketID[max(0, len(ticketID)-10):] + "]"
 }

@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/validate"
@@ -79,39 +81,93 @@ func (db *DB) CreateTag(ctx context.Context, workspaceID int64, name string) (he
 	return db.CreateNamed(ctx, Tags, workspaceID, name)
 }
 
+const channelColumns = `id, name, type, settings, credentials_set, created_at`
+
 func scanChannel(r row) (helpdesk.Channel, error) {
 	var (
-		c       helpdesk.Channel
-		created int64
+		c               helpdesk.Channel
+		settings, creds string
+		created         int64
 	)
-	err := r.Scan(&c.ID, &c.Name, &c.Type, &created)
+	if err := r.Scan(&c.ID, &c.Name, &c.Type, &settings, &creds, &created); err != nil {
+		return c, err
+	}
 	c.CreatedAt = fromMicros(created)
-	return c, err
+	if err := json.Unmarshal([]byte(settings), &c.Settings); err != nil {
+		return c, fmt.Errorf("decode settings of channel %s: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(creds), &c.CredentialsSet); err != nil {
+		return c, fmt.Errorf("decode credentials of channel %s: %w", c.ID, err)
+	}
+	return c, nil
 }
 
 // ListChannels lists the workspace's channels.
 func (db *DB) ListChannels(ctx context.Context, workspaceID int64, page Page) ([]helpdesk.Channel, int, error) {
 	return list(ctx, db, page, scanChannel, `SELECT COUNT(*) FROM channels WHERE workspace_id = ?`,
-		`SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? ORDER BY id LIMIT ? OFFSET ?`, workspaceID)
+		`SELECT `+channelColumns+` FROM channels WHERE workspace_id = ? ORDER BY id LIMIT ? OFFSET ?`, workspaceID)
 }
 
 // GetChannel loads one channel.
 func (db *DB) GetChannel(ctx context.Context, workspaceID int64, id string) (helpdesk.Channel, error) {
-	return get(ctx, db, scanChannel, "channel", id, `SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return get(ctx, db, scanChannel, "channel", id, `SELECT `+channelColumns+` FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
 
-// SaveChannel creates (empty id) or updates a channel.
-func (db *DB) SaveChannel(ctx context.Context, workspaceID int64, c helpdesk.Channel) (helpdesk.Channel, error) {
-	if c.ID == "" {
-		c.ID, c.CreatedAt = helpdesk.NewID(), db.Now()
-		_, err := db.b.writer().exec(ctx, `INSERT INTO channels (id, workspace_id, name, type, created_at) VALUES (?, ?, ?, ?, ?)`, c.ID, workspaceID, c.Name, c.Type, micros(c.CreatedAt))
+// ChannelCredentials returns a channel's sealed credentials (nil: none).
+func (db *DB) ChannelCredentials(ctx context.Context, workspaceID int64, id string) ([]byte, error) {
+	var sealed []byte
+	err := db.b.reader().queryRow(ctx, `SELECT credentials FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, id).Scan(&sealed)
+	if db.b.isNoRows(err) {
+		return nil, ErrNotFound
+	}
+	return sealed, err
+}
+
+// SaveChannel creates (no creation time yet; the id is made when empty) or
+// updates a channel. sealed replaces its
+// credentials when not nil. The address of an email channel is unique
+// among all workspaces' channels (mail to it must reach one): a taken one
+// is a 422 on settings.address.
+func (db *DB) SaveChannel(ctx context.Context, workspaceID int64, c helpdesk.Channel, sealed []byte) (helpdesk.Channel, error) {
+	settings, err := json.Marshal(c.Settings)
+	if err != nil {
+		return c, fmt.Errorf("encode channel settings: %w", err)
+	}
+	if c.CredentialsSet == nil {
+		c.CredentialsSet = []string{}
+	}
+	credsSet, err := json.Marshal(c.CredentialsSet)
+	if err != nil {
+		return c, err
+	}
+	var address *string
+	if a := strings.ToLower(c.Settings.Address); a != "" {
+		address = &a
+	}
+	taken := func(err error) error {
+		if db.b.isUniqueViolation(err) {
+			return validate.Field("settings.address", "another channel receives mail for %s", *address)
+		}
+		return err
+	}
+	if c.CreatedAt.IsZero() {
+		if c.ID == "" {
+			c.ID = helpdesk.NewID()
+		}
+		c.CreatedAt = db.Now()
+		_, err := db.b.writer().exec(ctx, `INSERT INTO channels (id, workspace_id, name, type, address, settings, credentials, credentials_set, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, workspaceID, c.Name, c.Type, address, string(settings), sealed, string(credsSet), micros(c.CreatedAt))
 		if err != nil {
-			return c, fmt.Errorf("create channel: %w", err)
+			return c, fmt.Errorf("create channel: %w", taken(err))
 		}
 		return c, nil
 	}
-	if err := execOne(ctx, db.b.writer(), "channel", c.ID, `UPDATE channels SET name = ?, type = ? WHERE workspace_id = ? AND id = ?`, c.Name, c.Type, workspaceID, c.ID); err != nil {
-		return c, err
+	query, args := `UPDATE channels SET name = ?, type = ?, address = ?, settings = ?, credentials_set = ?`, []any{c.Name, c.Type, address, string(settings), string(credsSet)}
+	if sealed != nil {
+		query, args = query+`, credentials = ?`, append(args, sealed)
+	}
+	if err := execOne(ctx, db.b.writer(), "channel", c.ID, query+` WHERE workspace_id = ? AND id = ?`, append(args, workspaceID, c.ID)...); err != nil {
+		return c, taken(err)
 	}
 	return db.GetChannel(ctx, workspaceID, c.ID)
 }

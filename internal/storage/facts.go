@@ -60,7 +60,7 @@ func (db *DB) facts(ctx context.Context, q querier, workspaceID int64, ticketID 
 		}
 	}
 	if t.ChannelID != nil {
-		ch, err := getWith(ctx, db, q, scanChannel, "channel", *t.ChannelID, `SELECT id, name, type, created_at FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, *t.ChannelID)
+		ch, err := getWith(ctx, db, q, scanChannel, "channel", *t.ChannelID, `SELECT `+channelColumns+` FROM channels WHERE workspace_id = ? AND id = ?`, workspaceID, *t.ChannelID)
 		switch {
 		case err == nil:
 			f.Channel = &ch

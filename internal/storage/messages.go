@@ -13,7 +13,7 @@ const (
 	// messageHeaders read a message without its body ('' instead), for
 	// callers that need everything else.
 	messageHeaders = `id, ticket_id, direction, '', ` + messageMeta
-	messageMeta    = `sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, created_at`
+	messageMeta    = `sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, automatic, created_at`
 )
 
 func scanMessage(r row) (helpdesk.Message, error) {
@@ -22,15 +22,15 @@ func scanMessage(r row) (helpdesk.Message, error) {
 		author, run nullString
 		created     int64
 	)
-	err := r.Scan(&m.ID, &m.TicketID, &m.Direction, &m.Body, &m.SenderName, &m.SenderEmail, &author, &run, &m.EmailMessageID, &created)
+	err := r.Scan(&m.ID, &m.TicketID, &m.Direction, &m.Body, &m.SenderName, &m.SenderEmail, &author, &run, &m.EmailMessageID, &m.Automatic, &created)
 	m.AuthorUserID, m.WorkflowRunID, m.CreatedAt = author.ptr(), run.ptr(), fromMicros(created)
 	return m, err
 }
 
 func (tx *Tx) insertMessage(ctx context.Context, workspaceID int64, m helpdesk.Message) (helpdesk.Message, error) {
 	m.ID, m.CreatedAt = helpdesk.NewID(), tx.db.Now()
-	_, err := tx.q.exec(ctx, `INSERT INTO messages (id, workspace_id, ticket_id, direction, body, sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, workspaceID, m.TicketID, m.Direction, m.Body, m.SenderName, m.SenderEmail, nullable(m.AuthorUserID), nullable(m.WorkflowRunID), m.EmailMessageID, micros(m.CreatedAt))
+	_, err := tx.q.exec(ctx, `INSERT INTO messages (id, workspace_id, ticket_id, direction, body, sender_name, sender_email, author_user_id, workflow_run_id, email_message_id, automatic, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, workspaceID, m.TicketID, m.Direction, m.Body, m.SenderName, m.SenderEmail, nullable(m.AuthorUserID), nullable(m.WorkflowRunID), m.EmailMessageID, m.Automatic, micros(m.CreatedAt))
 	if err != nil {
 		return m, fmt.Errorf("insert message: %w", err)
 	}

@@ -54,41 +54,48 @@ func scanTicket(r row) (helpdesk.Ticket, error) {
 func (db *DB) CreateTicket(ctx context.Context, workspaceID int64, in NewTicket) (helpdesk.Ticket, error) {
 	var t helpdesk.Ticket
 	err := db.InTx(ctx, func(tx *Tx) error {
-		contact, _, err := tx.contactByEmail(ctx, workspaceID, in.ContactEmail, in.ContactName)
-		if err != nil {
-			return err
-		}
-		fields, err := json.Marshal(nonNilMap(in.CustomFields))
-		if err != nil {
-			return fmt.Errorf("encode custom fields: %w", err)
-		}
-		now := db.Now()
-		t = helpdesk.Ticket{
-			ID: helpdesk.NewID(), Subject: in.Subject, Status: cmp.Or(in.Status, helpdesk.StatusOpen), Priority: cmp.Or(in.Priority, helpdesk.PriorityMedium),
-			ChannelID: in.ChannelID, ContactID: &contact.ID, Assignee: helpdesk.Assignee{Type: helpdesk.AssigneeNone},
-			TagIDs: []string{}, CustomFields: nonNilMap(in.CustomFields), CreatedAt: now, UpdatedAt: now,
-		}
-		_, err = tx.q.exec(ctx, `INSERT INTO tickets (id, workspace_id, subject, status, priority, channel_id, contact_id, assignee_type, custom_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, workspaceID, t.Subject, t.Status, t.Priority, nullable(t.ChannelID), contact.ID, t.Assignee.Type, string(fields), micros(now), micros(now))
-		if err != nil {
-			return fmt.Errorf("insert ticket: %w", err)
-		}
-		msg, err := tx.insertMessage(ctx, workspaceID, helpdesk.Message{
-			TicketID: t.ID, Direction: helpdesk.DirectionInbound, Body: in.Body, SenderName: contact.Name, SenderEmail: contact.Email,
-		})
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTicketCreated, TicketID: t.ID, MessageID: &msg.ID}); err != nil {
-			return err
-		}
-		_, err = tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventInboundMessage, TicketID: t.ID, MessageID: &msg.ID})
+		var err error
+		t, _, err = tx.CreateTicket(ctx, workspaceID, in, helpdesk.Message{})
 		return err
 	})
 	if err != nil {
 		return t, fmt.Errorf("create ticket: %w", err)
 	}
 	return t, nil
+}
+
+// CreateTicket is CreateTicket inside the transaction; first gives the
+// first message's email fields (EmailMessageID, Automatic).
+func (tx *Tx) CreateTicket(ctx context.Context, workspaceID int64, in NewTicket, first helpdesk.Message) (helpdesk.Ticket, helpdesk.Message, error) {
+	contact, _, err := tx.contactByEmail(ctx, workspaceID, in.ContactEmail, in.ContactName)
+	if err != nil {
+		return helpdesk.Ticket{}, first, err
+	}
+	fields, err := json.Marshal(nonNilMap(in.CustomFields))
+	if err != nil {
+		return helpdesk.Ticket{}, first, fmt.Errorf("encode custom fields: %w", err)
+	}
+	now := tx.db.Now()
+	t := helpdesk.Ticket{
+		ID: helpdesk.NewID(), Subject: in.Subject, Status: cmp.Or(in.Status, helpdesk.StatusOpen), Priority: cmp.Or(in.Priority, helpdesk.PriorityMedium),
+		ChannelID: in.ChannelID, ContactID: &contact.ID, Assignee: helpdesk.Assignee{Type: helpdesk.AssigneeNone},
+		TagIDs: []string{}, CustomFields: nonNilMap(in.CustomFields), CreatedAt: now, UpdatedAt: now,
+	}
+	_, err = tx.q.exec(ctx, `INSERT INTO tickets (id, workspace_id, subject, status, priority, channel_id, contact_id, assignee_type, custom_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, workspaceID, t.Subject, t.Status, t.Priority, nullable(t.ChannelID), contact.ID, t.Assignee.Type, string(fields), micros(now), micros(now))
+	if err != nil {
+		return t, first, fmt.Errorf("insert ticket: %w", err)
+	}
+	first.TicketID, first.Direction, first.Body, first.SenderName, first.SenderEmail = t.ID, helpdesk.DirectionInbound, in.Body, contact.Name, contact.Email
+	msg, err := tx.insertMessage(ctx, workspaceID, first)
+	if err != nil {
+		return t, msg, err
+	}
+	if _, err := tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventTicketCreated, TicketID: t.ID, MessageID: &msg.ID}); err != nil {
+		return t, msg, err
+	}
+	_, err = tx.Emit(ctx, workspaceID, helpdesk.Event{Type: helpdesk.EventInboundMessage, TicketID: t.ID, MessageID: &msg.ID})
+	return t, msg, err
 }
 
 func nonNilMap(m map[string]any) map[string]any {

@@ -2592,6 +2592,17 @@ type AssigneeInput struct {
 // AssigneeInputType defines model for AssigneeInput.Type.
 type AssigneeInputType string
 
+// Attachment defines model for Attachment.
+type Attachment struct {
+	ContentType string    `json:"content_type"`
+	CreatedAt   time.Time `json:"created_at"`
+	Id          string    `json:"id"`
+	MessageId   string    `json:"message_id"`
+	Name        string    `json:"name"`
+	Omitted     bool      `json:"omitted"`
+	Size        int64     `json:"size"`
+}
+
 // BusinessHours defines model for BusinessHours.
 type BusinessHours struct {
 	ClosedDates []string                     `json:"closed_dates"`
@@ -2620,24 +2631,40 @@ type Cause struct {
 
 // Channel defines model for Channel.
 type Channel struct {
-	CreatedAt time.Time   `json:"created_at"`
-	Id        string      `json:"id"`
-	Name      string      `json:"name"`
-	Type      ChannelType `json:"type"`
+	CreatedAt      time.Time       `json:"created_at"`
+	CredentialsSet []string        `json:"credentials_set"`
+	Id             string          `json:"id"`
+	Name           string          `json:"name"`
+	Settings       ChannelSettings `json:"settings"`
+	Type           ChannelType     `json:"type"`
 }
 
 // ChannelType defines model for Channel.Type.
 type ChannelType string
+
+// ChannelCredentials defines model for ChannelCredentials.
+type ChannelCredentials struct {
+	ImapPassword *string `json:"imap_password,omitempty"`
+}
 
 // ChannelInput defines model for ChannelInput.
 type ChannelInput struct {
 	// CreatedAt Ignored.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 
+	// Credentials Write-only: imap_password, the IMAP mailbox's password (sealed, never returned).
+	Credentials *ChannelCredentials `json:"credentials,omitempty"`
+
+	// CredentialsSet Ignored.
+	CredentialsSet *[]string `json:"credentials_set,omitempty"`
+
 	// Id Ignored: the id is the path's.
-	Id   *string          `json:"id,omitempty"`
-	Name string           `json:"name"`
-	Type ChannelInputType `json:"type"`
+	Id   *string `json:"id,omitempty"`
+	Name string  `json:"name"`
+
+	// Settings An email channel's address and, optionally, its IMAP mailbox.
+	Settings *ChannelSettings `json:"settings,omitempty"`
+	Type     ChannelInputType `json:"type"`
 
 	// UpdatedAt Ignored.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
@@ -2646,15 +2673,39 @@ type ChannelInput struct {
 // ChannelInputType defines model for ChannelInput.Type.
 type ChannelInputType string
 
+// ChannelSettings defines model for ChannelSettings.
+type ChannelSettings struct {
+	Address *string       `json:"address,omitempty"`
+	Imap    *IMAPSettings `json:"imap,omitempty"`
+}
+
+// ChannelStatus defines model for ChannelStatus.
+type ChannelStatus struct {
+	Duplicates int64      `json:"duplicates"`
+	Failed     int64      `json:"failed"`
+	Imported   int64      `json:"imported"`
+	LastError  string     `json:"last_error"`
+	LastPollAt *time.Time `json:"last_poll_at"`
+}
+
 // ChannelUpdate defines model for ChannelUpdate.
 type ChannelUpdate struct {
 	// CreatedAt Ignored.
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 
+	// Credentials Write-only: imap_password, the IMAP mailbox's password (sealed, never returned).
+	Credentials *ChannelCredentials `json:"credentials,omitempty"`
+
+	// CredentialsSet Ignored.
+	CredentialsSet *[]string `json:"credentials_set,omitempty"`
+
 	// Id Ignored: the id is the path's.
-	Id   *string            `json:"id,omitempty"`
-	Name *string            `json:"name,omitempty"`
-	Type *ChannelUpdateType `json:"type,omitempty"`
+	Id   *string `json:"id,omitempty"`
+	Name *string `json:"name,omitempty"`
+
+	// Settings An email channel's address and, optionally, its IMAP mailbox.
+	Settings *ChannelSettings   `json:"settings,omitempty"`
+	Type     *ChannelUpdateType `json:"type,omitempty"`
 
 	// UpdatedAt Ignored.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
@@ -3135,6 +3186,17 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// IMAPSettings defines model for IMAPSettings.
+type IMAPSettings struct {
+	Folder          string  `json:"folder"`
+	Host            string  `json:"host"`
+	PollSeconds     int     `json:"poll_seconds"`
+	Port            int     `json:"port"`
+	ProcessedFolder *string `json:"processed_folder,omitempty"`
+	Tls             string  `json:"tls"`
+	Username        string  `json:"username"`
+}
+
 // Match defines model for Match.
 type Match struct {
 	ConditionMatchType string            `json:"condition_match_type"`
@@ -3146,6 +3208,7 @@ type Match struct {
 // Message defines model for Message.
 type Message struct {
 	AuthorUserId   *string          `json:"author_user_id"`
+	Automatic      string           `json:"automatic"`
 	Body           string           `json:"body"`
 	CreatedAt      time.Time        `json:"created_at"`
 	Direction      MessageDirection `json:"direction"`
@@ -3175,6 +3238,15 @@ type MessageInput struct {
 
 // MessageInputDirection defines model for MessageInput.Direction.
 type MessageInputDirection string
+
+// MessageSource defines model for MessageSource.
+type MessageSource struct {
+	Automatic      string   `json:"automatic"`
+	ChannelId      string   `json:"channel_id"`
+	EmailMessageId string   `json:"email_message_id"`
+	Header         string   `json:"header"`
+	Problems       []string `json:"problems"`
+}
 
 // NameInput defines model for NameInput.
 type NameInput struct {
@@ -3922,6 +3994,12 @@ type RejectParams struct {
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
 
+// DownloadAttachmentParams defines parameters for DownloadAttachment.
+type DownloadAttachmentParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
 // GetBusinessHoursParams defines parameters for GetBusinessHours.
 type GetBusinessHoursParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
@@ -3966,6 +4044,12 @@ type GetChannelParams struct {
 
 // UpdateChannelParams defines parameters for UpdateChannel.
 type UpdateChannelParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// GetChannelStatusParams defines parameters for GetChannelStatus.
+type GetChannelStatusParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
@@ -4086,6 +4170,18 @@ type UpdateCustomFieldParams struct {
 
 // GetMeParams defines parameters for GetMe.
 type GetMeParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// ListMessageAttachmentsParams defines parameters for ListMessageAttachments.
+type ListMessageAttachmentsParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// GetMessageSourceParams defines parameters for GetMessageSource.
+type GetMessageSourceParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
@@ -7286,6 +7382,11 @@ type ClientInterface interface {
 	// Corresponds with POST /api/approvals/{approval}/reject (the `Reject` operationId).
 	Reject(ctx context.Context, approval string, params *RejectParams, body RejectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadAttachment Download an attachment's content, as received
+	//
+	// Corresponds with GET /api/attachments/{attachment} (the `DownloadAttachment` operationId).
+	DownloadAttachment(ctx context.Context, attachment string, params *DownloadAttachmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBusinessHours Show the workspace's business hours
 	//
 	// Corresponds with GET /api/business-hours (the `GetBusinessHours` operationId).
@@ -7347,6 +7448,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/channels/{channel} (the `UpdateChannel` operationId).
 	UpdateChannel(ctx context.Context, channel string, params *UpdateChannelParams, body UpdateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChannelStatus How an email channel's mail intake fares: last poll of its mailbox, last error, emails imported, duplicates dropped, emails that failed
+	//
+	// Corresponds with GET /api/channels/{channel}/status (the `GetChannelStatus` operationId).
+	GetChannelStatus(ctx context.Context, channel string, params *GetChannelStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListConnectors List connectors (credentials are never returned, only which are set)
 	//
@@ -7486,6 +7592,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessageAttachments The files that came with an email message
+	//
+	// Corresponds with GET /api/messages/{message}/attachments (the `ListMessageAttachments` operationId).
+	ListMessageAttachments(ctx context.Context, message string, params *ListMessageAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessageSource The email a message came in as: its raw header, why it is automatic, what could not be read
+	//
+	// Corresponds with GET /api/messages/{message}/source (the `GetMessageSource` operationId).
+	GetMessageSource(ctx context.Context, message string, params *GetMessageSourceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI This API's OpenAPI 3.1 description
 	//
@@ -7994,6 +8110,21 @@ func (c *Client) Reject(ctx context.Context, approval string, params *RejectPara
 	return c.Client.Do(req)
 }
 
+// DownloadAttachment Download an attachment's content, as received
+//
+// Corresponds with GET /api/attachments/{attachment} (the `DownloadAttachment` operationId).
+func (c *Client) DownloadAttachment(ctx context.Context, attachment string, params *DownloadAttachmentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadAttachmentRequest(c.Server, attachment, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetBusinessHours Show the workspace's business hours
 //
 // Corresponds with GET /api/business-hours (the `GetBusinessHours` operationId).
@@ -8146,6 +8277,21 @@ func (c *Client) UpdateChannelWithBody(ctx context.Context, channel string, para
 // Corresponds with PUT /api/channels/{channel} (the `UpdateChannel` operationId).
 func (c *Client) UpdateChannel(ctx context.Context, channel string, params *UpdateChannelParams, body UpdateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateChannelRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChannelStatus How an email channel's mail intake fares: last poll of its mailbox, last error, emails imported, duplicates dropped, emails that failed
+//
+// Corresponds with GET /api/channels/{channel}/status (the `GetChannelStatus` operationId).
+func (c *Client) GetChannelStatus(ctx context.Context, channel string, params *GetChannelStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChannelStatusRequest(c.Server, channel, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8515,6 +8661,36 @@ func (c *Client) UpdateCustomField(ctx context.Context, field string, params *Up
 // Corresponds with GET /api/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessageAttachments The files that came with an email message
+//
+// Corresponds with GET /api/messages/{message}/attachments (the `ListMessageAttachments` operationId).
+func (c *Client) ListMessageAttachments(ctx context.Context, message string, params *ListMessageAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessageAttachmentsRequest(c.Server, message, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessageSource The email a message came in as: its raw header, why it is automatic, what could not be read
+//
+// Corresponds with GET /api/messages/{message}/source (the `GetMessageSource` operationId).
+func (c *Client) GetMessageSource(ctx context.Context, message string, params *GetMessageSourceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageSourceRequest(c.Server, message, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9825,6 +10001,53 @@ func NewRejectRequestWithBody(server string, approval string, params *RejectPara
 	return req, nil
 }
 
+// NewDownloadAttachmentRequest constructs an http.Request for the DownloadAttachment method
+func NewDownloadAttachmentRequest(server string, attachment string, params *DownloadAttachmentParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attachment", attachment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/attachments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetBusinessHoursRequest constructs an http.Request for the GetBusinessHours method
 func NewGetBusinessHoursRequest(server string, params *GetBusinessHoursParams) (*http.Request, error) {
 	var err error
@@ -10187,6 +10410,53 @@ func NewUpdateChannelRequestWithBody(server string, channel string, params *Upda
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetChannelStatusRequest constructs an http.Request for the GetChannelStatus method
+func NewGetChannelStatusRequest(server string, channel string, params *GetChannelStatusParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/channels/%s/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -11112,6 +11382,100 @@ func NewGetMeRequest(server string, params *GetMeParams) (*http.Request, error) 
 	}
 
 	operationPath := fmt.Sprintf("/api/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListMessageAttachmentsRequest constructs an http.Request for the ListMessageAttachments method
+func NewListMessageAttachmentsRequest(server string, message string, params *ListMessageAttachmentsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "message", message, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/messages/%s/attachments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetMessageSourceRequest constructs an http.Request for the GetMessageSource method
+func NewGetMessageSourceRequest(server string, message string, params *GetMessageSourceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "message", message, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/messages/%s/source", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -13765,6 +14129,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/approvals/{approval}/reject (the `Reject` operationId).
 	RejectWithResponse(ctx context.Context, approval string, params *RejectParams, body RejectJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectResponse, error)
 
+	// DownloadAttachmentWithResponse Download an attachment's content, as received
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/attachments/{attachment} (the `DownloadAttachment` operationId).
+	DownloadAttachmentWithResponse(ctx context.Context, attachment string, params *DownloadAttachmentParams, reqEditors ...RequestEditorFn) (*DownloadAttachmentResponse, error)
+
 	// GetBusinessHoursWithResponse Show the workspace's business hours
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13834,6 +14205,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/channels/{channel} (the `UpdateChannel` operationId).
 	UpdateChannelWithResponse(ctx context.Context, channel string, params *UpdateChannelParams, body UpdateChannelJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateChannelResponse, error)
+
+	// GetChannelStatusWithResponse How an email channel's mail intake fares: last poll of its mailbox, last error, emails imported, duplicates dropped, emails that failed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/channels/{channel}/status (the `GetChannelStatus` operationId).
+	GetChannelStatusWithResponse(ctx context.Context, channel string, params *GetChannelStatusParams, reqEditors ...RequestEditorFn) (*GetChannelStatusResponse, error)
 
 	// ListConnectorsWithResponse List connectors (credentials are never returned, only which are set)
 	//
@@ -13995,6 +14373,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
+	// ListMessageAttachmentsWithResponse The files that came with an email message
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/messages/{message}/attachments (the `ListMessageAttachments` operationId).
+	ListMessageAttachmentsWithResponse(ctx context.Context, message string, params *ListMessageAttachmentsParams, reqEditors ...RequestEditorFn) (*ListMessageAttachmentsResponse, error)
+
+	// GetMessageSourceWithResponse The email a message came in as: its raw header, why it is automatic, what could not be read
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/messages/{message}/source (the `GetMessageSource` operationId).
+	GetMessageSourceWithResponse(ctx context.Context, message string, params *GetMessageSourceParams, reqEditors ...RequestEditorFn) (*GetMessageSourceResponse, error)
 
 	// GetOpenAPIWithResponse This API's OpenAPI 3.1 description
 	//
@@ -14984,6 +15376,75 @@ func (r RejectResponse) ContentType() string {
 	return ""
 }
 
+// DownloadAttachmentResponse429Headers the declared response headers of an HTTP 429 response for DownloadAttachment
+type DownloadAttachmentResponse429Headers struct {
+	RetryAfter int
+}
+
+type DownloadAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadAttachmentResponse429Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadAttachmentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadAttachmentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadAttachmentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetBusinessHoursResponse429Headers the declared response headers of an HTTP 429 response for GetBusinessHours
 type GetBusinessHoursResponse429Headers struct {
 	RetryAfter int
@@ -15599,6 +16060,86 @@ func (r UpdateChannelResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChannelStatusResponse429Headers the declared response headers of an HTTP 429 response for GetChannelStatus
+type GetChannelStatusResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetChannelStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data ChannelStatus `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelStatusResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChannelStatusResponse) GetJSON200() *struct {
+	Data ChannelStatus `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetChannelStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetChannelStatusResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetChannelStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetChannelStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChannelStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChannelStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChannelStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChannelStatusResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17090,6 +17631,166 @@ func (r GetMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMessageAttachmentsResponse429Headers the declared response headers of an HTTP 429 response for ListMessageAttachments
+type ListMessageAttachmentsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListMessageAttachmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []Attachment `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessageAttachmentsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessageAttachmentsResponse) GetJSON200() *struct {
+	Data []Attachment `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMessageAttachmentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMessageAttachmentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListMessageAttachmentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMessageAttachmentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessageAttachmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessageAttachmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessageAttachmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessageAttachmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMessageSourceResponse429Headers the declared response headers of an HTTP 429 response for GetMessageSource
+type GetMessageSourceResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetMessageSourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data MessageSource `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMessageSourceResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMessageSourceResponse) GetJSON200() *struct {
+	Data MessageSource `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMessageSourceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMessageSourceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMessageSourceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMessageSourceResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageSourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageSourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageSourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageSourceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21022,6 +21723,19 @@ func (c *ClientWithResponses) RejectWithResponse(ctx context.Context, approval s
 	return ParseRejectResponse(rsp)
 }
 
+// DownloadAttachmentWithResponse Download an attachment's content, as received
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/attachments/{attachment} (the `DownloadAttachment` operationId).
+func (c *ClientWithResponses) DownloadAttachmentWithResponse(ctx context.Context, attachment string, params *DownloadAttachmentParams, reqEditors ...RequestEditorFn) (*DownloadAttachmentResponse, error) {
+	rsp, err := c.DownloadAttachment(ctx, attachment, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadAttachmentResponse(rsp)
+}
+
 // GetBusinessHoursWithResponse Show the workspace's business hours
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21150,6 +21864,19 @@ func (c *ClientWithResponses) UpdateChannelWithResponse(ctx context.Context, cha
 		return nil, err
 	}
 	return ParseUpdateChannelResponse(rsp)
+}
+
+// GetChannelStatusWithResponse How an email channel's mail intake fares: last poll of its mailbox, last error, emails imported, duplicates dropped, emails that failed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/channels/{channel}/status (the `GetChannelStatus` operationId).
+func (c *ClientWithResponses) GetChannelStatusWithResponse(ctx context.Context, channel string, params *GetChannelStatusParams, reqEditors ...RequestEditorFn) (*GetChannelStatusResponse, error) {
+	rsp, err := c.GetChannelStatus(ctx, channel, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChannelStatusResponse(rsp)
 }
 
 // ListConnectorsWithResponse List connectors (credentials are never returned, only which are set)
@@ -21449,6 +22176,32 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, params *Get
 		return nil, err
 	}
 	return ParseGetMeResponse(rsp)
+}
+
+// ListMessageAttachmentsWithResponse The files that came with an email message
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/messages/{message}/attachments (the `ListMessageAttachments` operationId).
+func (c *ClientWithResponses) ListMessageAttachmentsWithResponse(ctx context.Context, message string, params *ListMessageAttachmentsParams, reqEditors ...RequestEditorFn) (*ListMessageAttachmentsResponse, error) {
+	rsp, err := c.ListMessageAttachments(ctx, message, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessageAttachmentsResponse(rsp)
+}
+
+// GetMessageSourceWithResponse The email a message came in as: its raw header, why it is automatic, what could not be read
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/messages/{message}/source (the `GetMessageSource` operationId).
+func (c *ClientWithResponses) GetMessageSourceWithResponse(ctx context.Context, message string, params *GetMessageSourceParams, reqEditors ...RequestEditorFn) (*GetMessageSourceResponse, error) {
+	rsp, err := c.GetMessageSource(ctx, message, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageSourceResponse(rsp)
 }
 
 // GetOpenAPIWithResponse This API's OpenAPI 3.1 description
@@ -22725,6 +23478,66 @@ func ParseRejectResponse(rsp *http.Response) (*RejectResponse, error) {
 	return response, nil
 }
 
+// ParseDownloadAttachmentResponse parses an HTTP response from a DownloadAttachmentWithResponse call
+func ParseDownloadAttachmentResponse(rsp *http.Response) (*DownloadAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DownloadAttachmentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetBusinessHoursResponse parses an HTTP response from a GetBusinessHoursWithResponse call
 func ParseGetBusinessHoursResponse(rsp *http.Response) (*GetBusinessHoursResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23260,6 +24073,75 @@ func ParseUpdateChannelResponse(rsp *http.Response) (*UpdateChannelResponse, err
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChannelStatusResponse parses an HTTP response from a GetChannelStatusWithResponse call
+func ParseGetChannelStatusResponse(rsp *http.Response) (*GetChannelStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChannelStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data ChannelStatus `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -24571,6 +25453,144 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMessageAttachmentsResponse parses an HTTP response from a ListMessageAttachmentsWithResponse call
+func ParseListMessageAttachmentsResponse(rsp *http.Response) (*ListMessageAttachmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessageAttachmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []Attachment `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListMessageAttachmentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageSourceResponse parses an HTTP response from a GetMessageSourceWithResponse call
+func ParseGetMessageSourceResponse(rsp *http.Response) (*GetMessageSourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageSourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data MessageSource `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetMessageSourceResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

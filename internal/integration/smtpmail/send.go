@@ -37,6 +37,10 @@ type Net struct {
 	Dial DialFunc
 }
 
+// Dialer is the dial function connections go through: Dial, else the
+// guarded HTTP client's.
+func (n Net) Dialer() DialFunc { return n.dialer() }
+
 func (n Net) dialer() DialFunc {
 	if n.Dial != nil {
 		return n.Dial
