@@ -114,14 +114,14 @@ type ChannelSettings struct {
 // channel's imap_password credential.
 type IMAPSettings struct {
 	Host string `json:"host"`
-	Port int    `json:"port"`
+	Port int    `json:"port,omitempty"`
 	// TLS is implicit (port 993), starttls, or none (loopback only).
-	TLS      string `json:"tls"`
+	TLS      string `json:"tls,omitempty"`
 	Username string `json:"username"`
-	Folder   string `json:"folder"`
+	Folder   string `json:"folder,omitempty"`
 	// PollSeconds is how often the mailbox is looked at when the server
 	// does not offer IDLE (and how long an IDLE lasts).
-	PollSeconds int `json:"poll_seconds"`
+	PollSeconds int `json:"poll_seconds,omitempty"`
 	// ProcessedFolder, when set, receives the imported messages (moved);
 	// else they are flagged \Seen where they are.
 	ProcessedFolder string `json:"processed_folder,omitempty"`

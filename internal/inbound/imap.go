@@ -141,6 +141,11 @@ func (p *Pollers) poll(ctx context.Context, ref storage.ChannelRef) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
+	defer func() {
+		if err := p.importer.DB.ReleaseLease(context.WithoutCancel(ctx), ref.WorkspaceID, ref.Channel.ID, p.cfg.Node); err != nil {
+			p.log.Error("release mailbox lease", "channel", ref.Channel.ID, "err", err)
+		}
+	}()
 	for ctx.Err() == nil {
 		now := p.cfg.Now()
 		held, err := p.importer.DB.TakeLease(ctx, ref.WorkspaceID, ref.Channel.ID, p.cfg.Node, now, now.Add(2*interval+30*time.Second))
@@ -193,6 +198,7 @@ func (p *Pollers) session(ctx context.Context, ref storage.ChannelRef, interval 
 	if err := p.importNew(ctx, c, ref); err != nil {
 		return false, err
 	}
+	p.looked(ctx, ref)
 	if idle, _ := c.Support("IDLE"); !idle {
 		return false, nil
 	}
@@ -228,6 +234,7 @@ func (p *Pollers) session(ctx context.Context, ref storage.ChannelRef, interval 
 			if err := p.importNew(ctx, c, ref); err != nil {
 				return true, err
 			}
+			p.looked(ctx, ref)
 		}
 	}
 }
@@ -264,6 +271,7 @@ func (p *Pollers) connect(ctx context.Context, ref storage.ChannelRef) (*client.
 		return nil, fmt.Errorf("greeting of %s: %w", addr, err)
 	}
 	c.Timeout = time.Minute
+	c.ErrorLog = debugLog{p.log}
 	if m.TLS == helpdesk.TLSStartTLS {
 		if err := c.StartTLS(tlsConfig); err != nil {
 			c.Logout()
@@ -333,6 +341,13 @@ func (p *Pollers) importNew(ctx context.Context, c *client.Client, ref storage.C
 	return nil
 }
 
+// looked records a successful look at the mailbox.
+func (p *Pollers) looked(ctx context.Context, ref storage.ChannelRef) {
+	if err := p.importer.DB.RecordPoll(ctx, ref.WorkspaceID, ref.Channel.ID, p.cfg.Now(), ""); err != nil {
+		p.log.Error("record poll", "channel", ref.Channel.ID, "err", err)
+	}
+}
+
 // failedAgain counts a failed import; true when the message has now failed
 // PoisonAttempts times and is set aside.
 func (p *Pollers) failedAgain(channelID string, uid uint32, err error) bool {
@@ -364,3 +379,10 @@ func (p *Pollers) markDone(c *client.Client, m *helpdesk.IMAPSettings, uids []ui
 	}
 	return nil
 }
+
+// debugLog writes go-imap's client log at debug level: it reports, among
+// others, the connection closed under it when a poller stops.
+type debugLog struct{ log *slog.Logger }
+
+func (d debugLog) Printf(format string, v ...any) { d.log.Debug(fmt.Sprintf(format, v...)) }
+func (d debugLog) Println(v ...any)               { d.log.Debug(fmt.Sprint(v...)) }

@@ -277,3 +277,10 @@ func (db *DB) AutoRepliesTo(ctx context.Context, workspaceID int64, address stri
 	}
 	return n, nil
 }
+
+// ReleaseLease gives up owner's lease of a channel's mailbox (a node
+// stopping), so that another node polls it at once.
+func (db *DB) ReleaseLease(ctx context.Context, workspaceID int64, channelID, owner string) error {
+	_, err := db.b.writer().exec(ctx, `UPDATE channel_status SET lease_until = 0 WHERE workspace_id = ? AND channel_id = ? AND lease_owner = ?`, workspaceID, channelID, owner)
+	return err
+}
