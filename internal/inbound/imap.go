@@ -302,7 +302,10 @@ func (p *Pollers) importNew(ctx context.Context, c *client.Client, ref storage.C
 		messages := make(chan *imap.Message, batch)
 		fetched := make(chan error, 1)
 		go func() { fetched <- c.UidFetch(set, []imap.FetchItem{imap.FetchUid, section.FetchItem()}, messages) }()
-		var done, failed []uint32
+		var (
+			uids, failed []uint32
+			raws         [][]byte
+		)
 		for msg := range messages {
 			body := msg.GetBody(section)
 			if body == nil {
@@ -312,25 +315,31 @@ func (p *Pollers) importNew(ctx context.Context, c *client.Client, ref storage.C
 			if err == nil && len(raw) > DefaultMaxMessageBytes {
 				err = errors.New("over 25 MiB")
 			}
-			if err == nil {
-				_, err = p.importer.Import(ctx, ref.WorkspaceID, ref.Channel, raw)
-			}
 			if err != nil {
 				if p.failedAgain(ref.Channel.ID, msg.Uid, err) {
 					failed = append(failed, msg.Uid)
-					_ = p.importer.DB.CountIntake(ctx, ref.WorkspaceID, ref.Channel.ID, 0, 0, 1)
 				}
 				continue
 			}
-			done = append(done, msg.Uid)
+			uids, raws = append(uids, msg.Uid), append(raws, raw)
 		}
 		if err := <-fetched; err != nil {
 			return fmt.Errorf("fetch messages: %w", err)
 		}
-		if err := p.markDone(c, ref.Channel.Settings.IMAP, done); err != nil {
+		// One transaction for the batch; a database failure leaves the
+		// messages unflagged, to be imported at the next look.
+		if len(raws) > 0 {
+			if _, err := p.importer.ImportAll(ctx, ref.WorkspaceID, ref.Channel, raws); err != nil {
+				return err
+			}
+		}
+		if err := p.markDone(c, ref.Channel.Settings.IMAP, uids); err != nil {
 			return err
 		}
 		if len(failed) > 0 {
+			if err := p.importer.DB.CountIntake(ctx, ref.WorkspaceID, ref.Channel.ID, 0, 0, len(failed)); err != nil {
+				return err
+			}
 			set := new(imap.SeqSet)
 			set.AddNum(failed...)
 			if err := c.UidStore(set, imap.FormatFlagsOp(imap.AddFlags, true), []any{FailedFlag}, nil); err != nil {

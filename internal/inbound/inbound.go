@@ -55,45 +55,96 @@ type Importer struct {
 // is returned only when the database failed (the email can be tried
 // again); an email that cannot be imported is Rejected.
 func (im *Importer) Import(ctx context.Context, workspaceID int64, channel helpdesk.Channel, raw []byte) (Result, error) {
-	m, err := mail.Parse(raw, im.limits())
-	var rejected *mail.RejectedError
-	if errors.As(err, &rejected) {
-		return im.reject(ctx, workspaceID, channel, rejected.Reason)
-	}
+	results, err := im.ImportAll(ctx, workspaceID, channel, [][]byte{raw})
 	if err != nil {
 		return Result{}, err
 	}
-	var res Result
-	err = im.DB.InTx(ctx, func(tx *storage.Tx) error {
-		res = Result{}
-		own, err := tx.OwnAddress(ctx, workspaceID, m.From)
+	return results[0], nil
+}
+
+// ImportAll imports emails in one transaction (a fetched batch of a
+// mailbox), each under a savepoint; it fails as a whole only when the
+// database does.
+func (im *Importer) ImportAll(ctx context.Context, workspaceID int64, channel helpdesk.Channel, raws [][]byte) ([]Result, error) {
+	parsed := make([]*mail.Message, len(raws))
+	results := make([]Result, len(raws))
+	for i, raw := range raws {
+		m, err := mail.Parse(raw, im.limits())
+		var rejected *mail.RejectedError
+		if errors.As(err, &rejected) {
+			results[i] = Result{Outcome: Rejected, Reason: rejected.Reason}
+			continue
+		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if own {
-			res = Result{Outcome: Rejected, Reason: fmt.Sprintf("sent from %s, an address of deskflow's own", m.From)}
-			return nil
+		parsed[i] = m
+	}
+	err := im.DB.InTx(ctx, func(tx *storage.Tx) error {
+		var imported, duplicates, failed int
+		for i, m := range parsed {
+			if m != nil {
+				res, err := im.importOne(ctx, tx, workspaceID, channel, m)
+				if err != nil {
+					return fmt.Errorf("import email %s: %w", m.MessageID, err)
+				}
+				results[i] = res
+			}
+			switch results[i].Outcome {
+			case Imported:
+				imported++
+			case Duplicate:
+				duplicates++
+			case Rejected:
+				failed++
+			}
 		}
+		return tx.CountIntake(ctx, workspaceID, channel.ID, imported, duplicates, failed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, res := range results {
+		if res.Outcome == Rejected && im.Log != nil {
+			im.Log.Warn("email rejected", "workspace", workspaceID, "channel", channel.ID, "reason", res.Reason)
+		}
+	}
+	return results, nil
+}
+
+// importOne imports one email inside the batch's transaction, under a
+// savepoint: a failure of its own leaves the others.
+func (im *Importer) importOne(ctx context.Context, tx *storage.Tx, workspaceID int64, channel helpdesk.Channel, m *mail.Message) (Result, error) {
+	own, err := tx.OwnAddress(ctx, workspaceID, m.From)
+	if err != nil {
+		return Result{}, err
+	}
+	if own {
+		return Result{Outcome: Rejected, Reason: fmt.Sprintf("sent from %s, an address of deskflow's own", m.From)}, nil
+	}
+	const sp = "deskflow_email"
+	if err := tx.Savepoint(ctx, sp); err != nil {
+		return Result{}, err
+	}
+	res, err := func() (Result, error) {
 		fresh, err := tx.RecordInbound(ctx, workspaceID, storage.InboundEmail{
 			ChannelID: channel.ID, EmailID: m.MessageID, Header: m.Header, Automatic: m.Automatic, Problems: m.Problems,
 		})
 		if err != nil || !fresh {
-			res.Outcome = Duplicate
-			return err
+			return Result{Outcome: Duplicate}, err
 		}
-		res, err = im.store(ctx, tx, workspaceID, channel, m)
-		return err
-	})
+		return im.store(ctx, tx, workspaceID, channel, m)
+	}()
 	if err != nil {
-		return Result{}, fmt.Errorf("import email %s: %w", m.MessageID, err)
+		if storage.Unavailable(err) {
+			return res, err
+		}
+		if rbErr := tx.RollbackTo(ctx, sp); rbErr != nil {
+			return res, errors.Join(err, rbErr)
+		}
+		return Result{Outcome: Rejected, Reason: "could not be stored: " + err.Error()}, nil
 	}
-	switch res.Outcome {
-	case Rejected:
-		return im.reject(ctx, workspaceID, channel, res.Reason)
-	case Duplicate:
-		return res, im.DB.CountIntake(ctx, workspaceID, channel.ID, 0, 1, 0)
-	}
-	return res, im.DB.CountIntake(ctx, workspaceID, channel.ID, 1, 0, 0)
+	return res, tx.Release(ctx, sp)
 }
 
 func (im *Importer) limits() mail.Limits {
@@ -101,13 +152,6 @@ func (im *Importer) limits() mail.Limits {
 		return mail.DefaultLimits
 	}
 	return im.Limits
-}
-
-func (im *Importer) reject(ctx context.Context, workspaceID int64, channel helpdesk.Channel, reason string) (Result, error) {
-	if im.Log != nil {
-		im.Log.Warn("email rejected", "workspace", workspaceID, "channel", channel.ID, "reason", reason)
-	}
-	return Result{Outcome: Rejected, Reason: reason}, im.DB.CountIntake(ctx, workspaceID, channel.ID, 0, 0, 1)
 }
 
 // store threads and stores a fresh email.

@@ -216,7 +216,12 @@ func (db *DB) MessageSource(ctx context.Context, workspaceID int64, messageID st
 
 // CountIntake adds to a channel's intake counters.
 func (db *DB) CountIntake(ctx context.Context, workspaceID int64, channelID string, imported, duplicates, failed int) error {
-	_, err := db.b.writer().exec(ctx, `INSERT INTO channel_status (channel_id, workspace_id, imported, duplicates, failed) VALUES (?, ?, ?, ?, ?)
+	return db.InTx(ctx, func(tx *Tx) error { return tx.CountIntake(ctx, workspaceID, channelID, imported, duplicates, failed) })
+}
+
+// CountIntake adds to a channel's intake counters inside the transaction.
+func (tx *Tx) CountIntake(ctx context.Context, workspaceID int64, channelID string, imported, duplicates, failed int) error {
+	_, err := tx.q.exec(ctx, `INSERT INTO channel_status (channel_id, workspace_id, imported, duplicates, failed) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id) DO UPDATE SET imported = channel_status.imported + excluded.imported, duplicates = channel_status.duplicates + excluded.duplicates, failed = channel_status.failed + excluded.failed`,
 		channelID, workspaceID, imported, duplicates, failed)
 	if err != nil {

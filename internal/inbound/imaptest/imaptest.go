@@ -171,6 +171,25 @@ func (s *Server) Unseen(t testing.TB, user, folder string) int {
 	return len(uids)
 }
 
+// Maildir is the maildir of user's INBOX (files written to its new/
+// directory are delivered).
+func (s *Server) Maildir(user string) string { return filepath.Join(s.dir, "mail", user) }
+
+// Unsee removes \Seen from every message of user's folder.
+func (s *Server) Unsee(t testing.TB, user, folder string) {
+	t.Helper()
+	c := s.Client(t, user)
+	defer c.Logout()
+	if _, err := c.Select(folder, false); err != nil {
+		t.Fatal(err)
+	}
+	all := new(imap.SeqSet)
+	all.AddRange(1, 0)
+	if err := c.Store(all, imap.FormatFlagsOp(imap.RemoveFlags, true), []any{imap.SeenFlag}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
