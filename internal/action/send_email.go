@@ -3,10 +3,12 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 
 	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail"
 	"github.com/deskflow/deskflow/internal/param"
 	"github.com/deskflow/deskflow/internal/spec"
@@ -125,6 +127,9 @@ func runSendEmail(ctx context.Context, x *Exec) (any, error) {
 	x.record("subject", subject)
 	content, err := x.Text(ctx, "content")
 	if err != nil {
+		return nil, err
+	}
+	if err := notToAutomaticSender(ctx, x, append(append([]mail.Address{}, to...), cc...)); err != nil {
 		return nil, err
 	}
 	cfg, err := smtpConnector(ctx, x)
@@ -259,4 +264,30 @@ func sendFailure(err error) error {
 		return err
 	}
 	return Failf("%v", err)
+}
+
+// notToAutomaticSender refuses to email the sender of the ticket's latest
+// inbound message when that message is automatic (RFC 3834): an email
+// workflow must not answer an auto-responder either.
+func notToAutomaticSender(ctx context.Context, x *Exec, recipients []mail.Address) error {
+	thread, err := x.Services.Helpdesk.EmailThread(ctx, x.WorkspaceID, x.Ticket.ID, smtpmail.MaxReferences)
+	if err != nil {
+		return fmt.Errorf("load the conversation: %w", err)
+	}
+	for i := len(thread) - 1; i >= 0; i-- {
+		m := thread[i]
+		if m.Direction != helpdesk.DirectionInbound {
+			continue
+		}
+		if m.Automatic == "" {
+			return nil
+		}
+		for _, r := range recipients {
+			if strings.EqualFold(r.Address, m.SenderEmail) {
+				return Failf("not sent to %s: its latest message is automatic (%s), and automatic messages are never answered (RFC 3834)", r.Address, m.Automatic)
+			}
+		}
+		return nil
+	}
+	return nil
 }

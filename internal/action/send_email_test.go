@@ -714,3 +714,24 @@ func TestEmailActionsValidateConnectorID(t *testing.T) {
 		}
 	}
 }
+
+// An email workflow does not write to the sender of an automatic message
+// (an auto-responder), though it may still write to others.
+func TestSendEmailNotToAutomaticSender(t *testing.T) {
+	f := newEmailFixture(t, smtptest.Options{Mode: smtptest.ModeStartTLS, Username: emailUser, Password: emailPassword}, emailPassword)
+	f.hd.addMessage(helpdesk.DirectionInbound, "ooo@firma.example")
+	f.hd.messages[len(f.hd.messages)-1].SenderEmail = "Ann@Example.com"
+	f.hd.messages[len(f.hd.messages)-1].Automatic = "Auto-Submitted: auto-replied"
+	x := f.exec(map[string]any{"to": []any{"{{customer.email}}"}, "subject": "Hi", "content": "Hello", "connectorId": f.connID})
+	_, err := sendEmail.Run(context.Background(), x)
+	if err == nil || !strings.Contains(err.Error(), "automatic") {
+		t.Fatalf("to the auto-responder: %v", err)
+	}
+	x = f.exec(map[string]any{"to": []any{"billing@acme.example"}, "subject": "Hi", "content": "Hello", "connectorId": f.connID})
+	if _, err := sendEmail.Run(context.Background(), x); err != nil {
+		t.Fatalf("to someone else: %v", err)
+	}
+	if n := len(f.srv.Deliveries(t)); n != 1 {
+		t.Errorf("%d emails sent, want 1", n)
+	}
+}
