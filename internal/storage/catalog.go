@@ -83,13 +83,17 @@ func (db *DB) CreateTag(ctx context.Context, workspaceID int64, name string) (he
 
 const channelColumns = `id, name, type, settings, credentials_set, created_at`
 
-func scanChannel(r row) (helpdesk.Channel, error) {
+func scanChannel(r row) (helpdesk.Channel, error) { return scanChannelAfter(r) }
+
+// scanChannelAfter scans a channel's columns after the leading ones into
+// lead.
+func scanChannelAfter(r row, lead ...any) (helpdesk.Channel, error) {
 	var (
 		c               helpdesk.Channel
 		settings, creds string
 		created         int64
 	)
-	if err := r.Scan(&c.ID, &c.Name, &c.Type, &settings, &creds, &created); err != nil {
+	if err := r.Scan(append(lead, &c.ID, &c.Name, &c.Type, &settings, &creds, &created)...); err != nil {
 		return c, err
 	}
 	c.CreatedAt = fromMicros(created)

@@ -26,19 +26,7 @@ type ChannelRef struct {
 func (db *DB) ChannelByAddress(ctx context.Context, address string) (ChannelRef, error) {
 	var ref ChannelRef
 	c, err := get(ctx, db, func(r row) (helpdesk.Channel, error) {
-		var (
-			c               helpdesk.Channel
-			settings, creds string
-			created         int64
-		)
-		if err := r.Scan(&ref.WorkspaceID, &c.ID, &c.Name, &c.Type, &settings, &creds, &created); err != nil {
-			return c, err
-		}
-		c.CreatedAt = fromMicros(created)
-		if err := json.Unmarshal([]byte(settings), &c.Settings); err != nil {
-			return c, fmt.Errorf("decode settings of channel %s: %w", c.ID, err)
-		}
-		return c, json.Unmarshal([]byte(creds), &c.CredentialsSet)
+		return scanChannelAfter(r, &ref.WorkspaceID)
 	}, "channel", address, `SELECT workspace_id, `+channelColumns+` FROM channels WHERE address = ? AND type = ?`, strings.ToLower(address), helpdesk.ChannelEmail)
 	ref.Channel = c
 	return ref, err
