@@ -83,22 +83,25 @@ func TestChaosPostgres(t *testing.T) {
 	c.must("POST", "/api/workflows", map[string]any{
 		"name": "Intake", "trigger_type": "on_new_ticket",
 		"actions": []any{
-			map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{seen}}},
-			map[string]any{"type": "set_status", "parameters": map[string]any{"status": "open"}},
-			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "intake {{ticket.id}}"}},
-			map[string]any{"type": "send_webhook", "parameters": map[string]any{"url": hook.URL + "/hook", "body": `{"ticket": "{{ticket.id}}"}`, "timeout": 5000}},
+			// Short timeouts: a path job whose node died is taken over
+			// once it is older than its timeout (the sum of its steps')
+			// and --rescue-after.
+			map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{seen}, "timeout": 2000}},
+			map[string]any{"type": "set_status", "parameters": map[string]any{"status": "open", "timeout": 2000}},
+			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "intake {{ticket.id}}", "timeout": 2000}},
+			map[string]any{"type": "send_webhook", "parameters": map[string]any{"url": hook.URL + "/hook", "body": `{"ticket": "{{ticket.id}}"}`, "timeout": 3000}},
 		},
 	}, 201)
 	c.must("POST", "/api/workflows", map[string]any{
 		"name": "VIP", "trigger_type": "on_tag_added", "trigger_parameters": map[string]any{"tags": []any{vip}},
 		"actions": []any{
-			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "vip {{ticket.id}}", "requireApproval": true}},
+			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "vip {{ticket.id}}", "requireApproval": true, "timeout": 2000}},
 		},
 	}, 201)
 	noReply := c.id(c.must("POST", "/api/workflows", map[string]any{
 		"name": "Nudge", "trigger_type": "on_no_reply", "trigger_parameters": map[string]any{"value": 1, "unit": "minutes"},
 		"actions": []any{
-			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "nudge {{ticket.id}}"}},
+			map[string]any{"type": "add_internal_note", "parameters": map[string]any{"content": "nudge {{ticket.id}}", "timeout": 2000}},
 		},
 	}, 201))
 

@@ -140,6 +140,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpAddr := c.String("smtp-addr", "DESKFLOW_SMTP_ADDR", "", "where the SMTP receiver listens for the email channels' mail, e.g. 127.0.0.1:2525 (empty: no receiver)")
 	maxEmail := c.Int("max-email-bytes", "DESKFLOW_MAX_EMAIL_BYTES", inbound.DefaultMaxMessageBytes, "largest email the SMTP receiver takes, in bytes (552 above)")
 	maxAttachment := c.Int("max-attachment-bytes", "DESKFLOW_MAX_ATTACHMENT_BYTES", int(mail.DefaultLimits.MaxAttachmentBytes), "largest attachment of a received email that is kept, in bytes (larger ones keep their name, type and size)")
+	keepVersions := c.Int("keep-versions", "DESKFLOW_KEEP_VERSIONS", storage.DefaultKeepVersions, "versions of each workflow kept (older ones are pruned, never one a running run started with)")
 	metricsToken := c.String("metrics-token", "DESKFLOW_METRICS_TOKEN", "", "bearer token that GET /metrics requires (empty: none)")
 	logFormat := c.String("log-format", "DESKFLOW_LOG_FORMAT", "text", "log lines as text or json")
 	logLevel := c.String("log-level", "DESKFLOW_LOG_LEVEL", "info", "the least important log lines written: debug, info, warn or error")
@@ -155,6 +156,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *rateLimit < 0 || *chainRuns < 1 || *chainSteps < 1 {
 		return usageError{"--rate-limit must not be negative, --chain-runs and --chain-steps must be at least 1"}
+	}
+	if *keepVersions < 1 {
+		return usageError{fmt.Sprintf("--keep-versions must be at least 1, not %d", *keepVersions)}
 	}
 	if *maxEmail < 1 || *maxAttachment < 0 {
 		return usageError{"--max-email-bytes must be at least 1 and --max-attachment-bytes not negative"}
@@ -186,7 +190,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
 		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken,
 		Retention: engine.Retention{Runs: *retainRuns, Evaluations: *retainEvaluations, Events: *retainEvents},
-		Mail:      app.MailConfig{SMTPAddr: *smtpAddr, MaxEmailBytes: int64(*maxEmail), MaxAttachmentBytes: int64(*maxAttachment)}})
+		Mail:      app.MailConfig{SMTPAddr: *smtpAddr, MaxEmailBytes: int64(*maxEmail), MaxAttachmentBytes: int64(*maxAttachment)}, KeepVersions: *keepVersions})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func (e *env) objectsOf(token string, ws int64) map[string]string {
 	ids["connector"] = mk("/api/connectors", map[string]any{"type": "webhook", "name": "Signed hooks", "credentials": map[string]any{"signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})
 	ids["ticket"] = mk("/api/tickets", map[string]any{"subject": "Help", "body": "Hi", "contact": map[string]any{"email": "bob@example.com"}})
 	ids["workflow"] = mk("/api/workflows", map[string]any{"name": "W", "trigger_type": "on_new_ticket", "actions": []any{map[string]any{"type": "add_tags", "parameters": map[string]any{"tags": []any{ids["tag"]}}}}})
+	ids["version"] = "1"
 	me := e.call("GET", "/api/me", token, ws, nil)
 	ids["user"] = me.data()["id"].(string)
 	manual := mk("/api/workflows", map[string]any{"name": "Ask first", "trigger_type": "manual", "actions": []any{

@@ -117,6 +117,7 @@ func drawnSchemas() map[string]any {
 			"id":                   ignored(""),
 			"created_at":           ignored("date-time"),
 			"updated_at":           ignored("date-time"),
+			"version":              map[string]any{"type": "integer", "description": "Ignored: the workflow's, sent back as read."},
 		}}
 		if required != nil {
 			s["required"] = required

@@ -13,6 +13,7 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
+	wf.Author = author(p)
 	wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf)
 	if err != nil {
 		return err
@@ -37,6 +38,7 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
+	wf.Author = author(p)
 	wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf)
 	if err != nil {
 		return err

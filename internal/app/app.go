@@ -122,6 +122,9 @@ type Config struct {
 	MaxMessageBytes int
 	// Mail configures the intake of email channels.
 	Mail MailConfig
+	// KeepVersions is how many versions of each workflow are kept (0:
+	// storage.DefaultKeepVersions).
+	KeepVersions int
 }
 
 // MailConfig configures the intake of email: the SMTP receiver (when Addr
@@ -185,6 +188,7 @@ func New(cfg Config) (*App, error) {
 	}
 	handler := api.New(api.Config{DB: cfg.DB, Logger: cfg.Logger, CheckURL: checkURL, Engine: eng, Sealer: sealer, RateLimit: cfg.RateLimit, MaxMessageBytes: cfg.MaxMessageBytes, MetricsToken: cfg.MetricsToken})
 	metrics.ObserveDatabase(cfg.DB)
+	cfg.DB.SetKeepVersions(cfg.KeepVersions)
 	a := &App{DB: cfg.DB, Engine: eng, Handler: handler}
 	limits := mail.DefaultLimits
 	if cfg.Mail.MaxAttachmentBytes > 0 {

@@ -154,7 +154,7 @@ func specs(conds []workflow.Condition) []condition.Spec {
 func (e *Engine) newRun(wf *workflow.Workflow, ev helpdesk.Event, facts *condition.Facts, results []condition.Result) *run.Run {
 	now := e.Now()
 	r := &run.Run{
-		ID: helpdesk.NewID(), WorkflowID: wf.ID, WorkflowName: wf.Name, TicketID: ev.TicketID,
+		ID: helpdesk.NewID(), WorkflowID: wf.ID, WorkflowName: wf.Name, WorkflowVersion: wf.Version, TicketID: ev.TicketID,
 		EventID: ev.ID, EventType: ev.Type, Status: run.StatusRunning,
 		Match:     run.Match{ConditionMatchType: wf.ConditionMatchType, Matched: true, Conditions: results, Paths: []run.PathMatch{}},
 		CreatedAt: now, UpdatedAt: now,

@@ -78,20 +78,24 @@ type PathDefinition struct {
 
 // Run is one execution of a workflow.
 type Run struct {
-	ID           string           `json:"id"`
-	WorkflowID   string           `json:"workflow_id"`
-	WorkflowName string           `json:"workflow_name"`
-	TicketID     string           `json:"ticket_id"`
-	EventID      string           `json:"event_id"`
-	EventType    string           `json:"event_type"`
-	Status       string           `json:"status"`
-	Match        Match            `json:"match"`
-	Paths        []PathDefinition `json:"-"`
-	Cause        helpdesk.Cause   `json:"cause"`
-	Steps        []Step           `json:"steps"`
-	CreatedAt    time.Time        `json:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
-	FinishedAt   *time.Time       `json:"finished_at"`
+	ID           string `json:"id"`
+	WorkflowID   string `json:"workflow_id"`
+	WorkflowName string `json:"workflow_name"`
+	// WorkflowVersion is the version of the workflow the run started
+	// with; it runs to its end as that version said (its definition is
+	// the run's own), whatever is saved meanwhile.
+	WorkflowVersion int              `json:"workflow_version"`
+	TicketID        string           `json:"ticket_id"`
+	EventID         string           `json:"event_id"`
+	EventType       string           `json:"event_type"`
+	Status          string           `json:"status"`
+	Match           Match            `json:"match"`
+	Paths           []PathDefinition `json:"-"`
+	Cause           helpdesk.Cause   `json:"cause"`
+	Steps           []Step           `json:"steps"`
+	CreatedAt       time.Time        `json:"created_at"`
+	UpdatedAt       time.Time        `json:"updated_at"`
+	FinishedAt      *time.Time       `json:"finished_at"`
 }
 
 // Step is one action of one path of a run.

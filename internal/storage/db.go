@@ -78,6 +78,8 @@ type DB struct {
 	now       func() time.Time
 	eventHook EventHook
 	workflows workflowCache
+	// keepVersions is how many versions of each workflow are kept.
+	keepVersions int
 }
 
 // SQLitePath is the file of a SQLite database URL ("sqlite:PATH" or a plain

@@ -10,7 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
-const runColumns = `id, workflow_id, workflow_name, ticket_id, event_id, event_type, status, match, definition, cause, created_at, updated_at, finished_at`
+const runColumns = `id, workflow_id, workflow_name, ticket_id, event_id, event_type, status, match, definition, cause, created_at, updated_at, finished_at, workflow_version`
 
 func scanRun(r row) (*run.Run, error) {
 	var (
@@ -19,7 +19,7 @@ func scanRun(r row) (*run.Run, error) {
 		created, updated         int64
 		finished                 nullInt
 	)
-	err := r.Scan(&x.ID, &x.WorkflowID, &x.WorkflowName, &x.TicketID, &x.EventID, &x.EventType, &x.Status, &match, &definition, &cause, &created, &updated, &finished)
+	err := r.Scan(&x.ID, &x.WorkflowID, &x.WorkflowName, &x.TicketID, &x.EventID, &x.EventType, &x.Status, &match, &definition, &cause, &created, &updated, &finished, &x.WorkflowVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +60,8 @@ func (tx *Tx) CreateRun(ctx context.Context, workspaceID int64, r *run.Run) (boo
 	if err != nil {
 		return false, err
 	}
-	n, err := tx.q.exec(ctx, `INSERT INTO workflow_runs (`+runColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, workflow_id) DO NOTHING`,
-		r.ID, r.WorkflowID, r.WorkflowName, r.TicketID, r.EventID, r.EventType, r.Status, match, definition, cause, micros(r.CreatedAt), micros(r.UpdatedAt), timeMicros(r.FinishedAt), workspaceID)
+	n, err := tx.q.exec(ctx, `INSERT INTO workflow_runs (`+runColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, workflow_id) DO NOTHING`,
+		r.ID, r.WorkflowID, r.WorkflowName, r.TicketID, r.EventID, r.EventType, r.Status, match, definition, cause, micros(r.CreatedAt), micros(r.UpdatedAt), timeMicros(r.FinishedAt), r.WorkflowVersion, workspaceID)
 	if err != nil {
 		return false, fmt.Errorf("insert run: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/deskflow/deskflow/internal/workflow"
 )
 
-const workflowColumns = `id, name, description, trigger_type, trigger_parameters, condition_match_type, is_enabled, position, conditions, actions, paths, created_at, updated_at`
+const workflowColumns = `id, name, description, trigger_type, trigger_parameters, condition_match_type, is_enabled, position, conditions, actions, paths, created_at, updated_at, version`
 
 func scanWorkflow(r row) (*workflow.Workflow, error) {
 	var (
@@ -18,7 +18,7 @@ func scanWorkflow(r row) (*workflow.Workflow, error) {
 		params, conditions, actions, paths string
 		created, updated                   int64
 	)
-	err := r.Scan(&w.ID, &w.Name, &w.Description, &w.TriggerType, &params, &w.ConditionMatchType, &w.IsEnabled, &w.Position, &conditions, &actions, &paths, &created, &updated)
+	err := r.Scan(&w.ID, &w.Name, &w.Description, &w.TriggerType, &params, &w.ConditionMatchType, &w.IsEnabled, &w.Position, &conditions, &actions, &paths, &created, &updated, &w.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +104,13 @@ func (tx *Tx) CreateWorkflow(ctx context.Context, workspaceID int64, w *workflow
 	}
 	now := tx.db.Now()
 	w.ID, w.CreatedAt, w.UpdatedAt = helpdesk.NewID(), now, now
-	_, err = tx.q.exec(ctx, `INSERT INTO workflows (`+workflowColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(now), micros(now), workspaceID)
+	_, err = tx.q.exec(ctx, `INSERT INTO workflows (`+workflowColumns+`, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.ID, w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(now), micros(now), 0, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("create workflow: %w", err)
+	}
+	if err := tx.saveVersion(ctx, workspaceID, w); err != nil {
+		return nil, err
 	}
 	if err := tx.bumpWorkflowsVersion(ctx, workspaceID); err != nil {
 		return nil, err
@@ -129,6 +132,9 @@ func (tx *Tx) UpdateWorkflow(ctx context.Context, workspaceID int64, w *workflow
 	err = execOne(ctx, tx.q, "workflow", w.ID, `UPDATE workflows SET name = ?, description = ?, trigger_type = ?, trigger_parameters = ?, condition_match_type = ?, is_enabled = ?, position = ?, conditions = ?, actions = ?, paths = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
 		w.Name, w.Description, w.TriggerType, d.params, w.ConditionMatchType, w.IsEnabled, w.Position, d.conditions, d.actions, d.paths, micros(tx.db.Now()), workspaceID, w.ID)
 	if err != nil {
+		return nil, err
+	}
+	if err := tx.saveVersion(ctx, workspaceID, w); err != nil {
 		return nil, err
 	}
 	if err := tx.bumpWorkflowsVersion(ctx, workspaceID); err != nil {

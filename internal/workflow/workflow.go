@@ -93,8 +93,34 @@ type Workflow struct {
 	Conditions         []Condition    `json:"conditions"`
 	Actions            []Action       `json:"actions"`
 	Paths              []Path         `json:"paths"`
-	CreatedAt          time.Time      `json:"created_at"`
-	UpdatedAt          time.Time      `json:"updated_at"`
+	// Version is the number of the workflow's current version: every save
+	// that changes its definition (not enabling, disabling or moving it)
+	// makes a new one.
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Author is who saves it (a user id, or "token:<name>"), recorded
+	// with the version the save makes.
+	Author string `json:"-"`
+}
+
+// Definition is what a version of a workflow keeps: everything that
+// decides what it does, not whether it is enabled or where it stands.
+type Definition struct {
+	Name               string         `json:"name"`
+	Description        string         `json:"description"`
+	TriggerType        string         `json:"trigger_type"`
+	TriggerParameters  map[string]any `json:"trigger_parameters"`
+	ConditionMatchType string         `json:"condition_match_type"`
+	Conditions         []Condition    `json:"conditions"`
+	Actions            []Action       `json:"actions"`
+	Paths              []Path         `json:"paths"`
+}
+
+// Definition is the workflow's definition.
+func (w *Workflow) Definition() Definition {
+	return Definition{Name: w.Name, Description: w.Description, TriggerType: w.TriggerType, TriggerParameters: w.TriggerParameters,
+		ConditionMatchType: w.ConditionMatchType, Conditions: w.Conditions, Actions: w.Actions, Paths: w.Paths}
 }
 
 // NoReply returns the on_no_reply parameters; ok is false for other triggers.

@@ -1075,6 +1075,54 @@ func (e CustomFieldUpdateType) Valid() bool {
 	}
 }
 
+// Defines values for DefinitionConditionMatchType.
+const (
+	DefinitionConditionMatchTypeAll DefinitionConditionMatchType = "all"
+	DefinitionConditionMatchTypeAny DefinitionConditionMatchType = "any"
+)
+
+// Valid indicates whether the value is a known member of the DefinitionConditionMatchType enum.
+func (e DefinitionConditionMatchType) Valid() bool {
+	switch e {
+	case DefinitionConditionMatchTypeAll:
+		return true
+	case DefinitionConditionMatchTypeAny:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DefinitionTriggerType.
+const (
+	DefinitionTriggerTypeManual           DefinitionTriggerType = "manual"
+	DefinitionTriggerTypeOnInboundMessage DefinitionTriggerType = "on_inbound_message"
+	DefinitionTriggerTypeOnNewTicket      DefinitionTriggerType = "on_new_ticket"
+	DefinitionTriggerTypeOnNoReply        DefinitionTriggerType = "on_no_reply"
+	DefinitionTriggerTypeOnTagAdded       DefinitionTriggerType = "on_tag_added"
+	DefinitionTriggerTypeOnTagRemoved     DefinitionTriggerType = "on_tag_removed"
+)
+
+// Valid indicates whether the value is a known member of the DefinitionTriggerType enum.
+func (e DefinitionTriggerType) Valid() bool {
+	switch e {
+	case DefinitionTriggerTypeManual:
+		return true
+	case DefinitionTriggerTypeOnInboundMessage:
+		return true
+	case DefinitionTriggerTypeOnNewTicket:
+		return true
+	case DefinitionTriggerTypeOnNoReply:
+		return true
+	case DefinitionTriggerTypeOnTagAdded:
+		return true
+	case DefinitionTriggerTypeOnTagRemoved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok          HealthStatus = "ok"
@@ -2629,6 +2677,57 @@ type Cause struct {
 	WorkflowIds []string `json:"workflow_ids"`
 }
 
+// Change defines model for Change.
+type Change struct {
+	// From The value before (absent when added).
+	From *Change_From `json:"from,omitempty"`
+	Kind string       `json:"kind"`
+	Path string       `json:"path"`
+
+	// To The value after (absent when removed).
+	To *Change_To `json:"to,omitempty"`
+}
+
+// ChangeFrom0 defines model for Change.From.0.
+type ChangeFrom0 = string
+
+// ChangeFrom1 defines model for Change.From.1.
+type ChangeFrom1 = float32
+
+// ChangeFrom2 defines model for Change.From.2.
+type ChangeFrom2 = bool
+
+// ChangeFrom3 defines model for Change.From.3.
+type ChangeFrom3 = []interface{}
+
+// ChangeFrom4 defines model for Change.From.4.
+type ChangeFrom4 = map[string]interface{}
+
+// Change_From The value before (absent when added).
+type Change_From struct {
+	union json.RawMessage
+}
+
+// ChangeTo0 defines model for Change.To.0.
+type ChangeTo0 = string
+
+// ChangeTo1 defines model for Change.To.1.
+type ChangeTo1 = float32
+
+// ChangeTo2 defines model for Change.To.2.
+type ChangeTo2 = bool
+
+// ChangeTo3 defines model for Change.To.3.
+type ChangeTo3 = []interface{}
+
+// ChangeTo4 defines model for Change.To.4.
+type ChangeTo4 = map[string]interface{}
+
+// Change_To The value after (absent when removed).
+type Change_To struct {
+	union json.RawMessage
+}
+
 // Channel defines model for Channel.
 type Channel struct {
 	CreatedAt      time.Time       `json:"created_at"`
@@ -3142,6 +3241,26 @@ type DecisionInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Definition defines model for Definition.
+type Definition struct {
+	Actions            []Action                     `json:"actions"`
+	ConditionMatchType DefinitionConditionMatchType `json:"condition_match_type"`
+	Conditions         []Condition                  `json:"conditions"`
+	Description        string                       `json:"description"`
+	Name               string                       `json:"name"`
+	Paths              []Path                       `json:"paths"`
+
+	// TriggerParameters The trigger type's parameters (TriggerParameters_<trigger_type>), defaults included.
+	TriggerParameters map[string]interface{} `json:"trigger_parameters"`
+	TriggerType       DefinitionTriggerType  `json:"trigger_type"`
+}
+
+// DefinitionConditionMatchType defines model for Definition.ConditionMatchType.
+type DefinitionConditionMatchType string
+
+// DefinitionTriggerType defines model for Definition.TriggerType.
+type DefinitionTriggerType string
+
 // Error defines model for Error.
 type Error struct {
 	Message string `json:"message"`
@@ -3188,12 +3307,12 @@ type HealthStatus string
 
 // IMAPSettings defines model for IMAPSettings.
 type IMAPSettings struct {
-	Folder          string  `json:"folder"`
+	Folder          *string `json:"folder,omitempty"`
 	Host            string  `json:"host"`
-	PollSeconds     int     `json:"poll_seconds"`
-	Port            int     `json:"port"`
+	PollSeconds     *int    `json:"poll_seconds,omitempty"`
+	Port            *int    `json:"port,omitempty"`
 	ProcessedFolder *string `json:"processed_folder,omitempty"`
-	Tls             string  `json:"tls"`
+	Tls             *string `json:"tls,omitempty"`
 	Username        string  `json:"username"`
 }
 
@@ -3461,20 +3580,21 @@ type PlatformSetting struct {
 
 // Run A run of a workflow on a ticket, with the event that triggered it.
 type Run struct {
-	Cause        Cause      `json:"cause"`
-	CreatedAt    time.Time  `json:"created_at"`
-	Event        *Event     `json:"event"`
-	EventId      string     `json:"event_id"`
-	EventType    string     `json:"event_type"`
-	FinishedAt   *time.Time `json:"finished_at"`
-	Id           string     `json:"id"`
-	Match        Match      `json:"match"`
-	Status       string     `json:"status"`
-	Steps        []Step     `json:"steps"`
-	TicketId     string     `json:"ticket_id"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	WorkflowId   string     `json:"workflow_id"`
-	WorkflowName string     `json:"workflow_name"`
+	Cause           Cause      `json:"cause"`
+	CreatedAt       time.Time  `json:"created_at"`
+	Event           *Event     `json:"event"`
+	EventId         string     `json:"event_id"`
+	EventType       string     `json:"event_type"`
+	FinishedAt      *time.Time `json:"finished_at"`
+	Id              string     `json:"id"`
+	Match           Match      `json:"match"`
+	Status          string     `json:"status"`
+	Steps           []Step     `json:"steps"`
+	TicketId        string     `json:"ticket_id"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	WorkflowId      string     `json:"workflow_id"`
+	WorkflowName    string     `json:"workflow_name"`
+	WorkflowVersion int        `json:"workflow_version"`
 }
 
 // RunInput defines model for RunInput.
@@ -3797,6 +3917,22 @@ type ValidationError struct {
 	Message string              `json:"message"`
 }
 
+// Version defines model for Version.
+type Version struct {
+	Author     string     `json:"author"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Definition Definition `json:"definition"`
+	Number     int        `json:"number"`
+	WorkflowId string     `json:"workflow_id"`
+}
+
+// VersionDiff defines model for VersionDiff.
+type VersionDiff struct {
+	Changes []Change `json:"changes"`
+	From    int      `json:"from"`
+	To      int      `json:"to"`
+}
+
 // Workflow defines model for Workflow.
 type Workflow struct {
 	Actions            []Action                   `json:"actions"`
@@ -3814,6 +3950,7 @@ type Workflow struct {
 	TriggerParameters map[string]interface{} `json:"trigger_parameters"`
 	TriggerType       WorkflowTriggerType    `json:"trigger_type"`
 	UpdatedAt         time.Time              `json:"updated_at"`
+	Version           int                    `json:"version"`
 }
 
 // WorkflowConditionMatchType defines model for Workflow.ConditionMatchType.
@@ -3847,6 +3984,9 @@ type WorkflowInput struct {
 
 	// UpdatedAt Ignored: the workflow's, sent back as read.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	// Version Ignored: the workflow's, sent back as read.
+	Version *int `json:"version,omitempty"`
 }
 
 // WorkflowInputConditionMatchType defines model for WorkflowInput.ConditionMatchType.
@@ -3890,6 +4030,9 @@ type WorkflowUpdate struct {
 
 	// UpdatedAt Ignored: the workflow's, sent back as read.
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	// Version Ignored: the workflow's, sent back as read.
+	Version *int `json:"version,omitempty"`
 }
 
 // WorkflowUpdateConditionMatchType defines model for WorkflowUpdate.ConditionMatchType.
@@ -4476,6 +4619,39 @@ type ListWorkflowRunsParams struct {
 
 // RunWorkflowParams defines parameters for RunWorkflow.
 type RunWorkflowParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// ListWorkflowVersionsParams defines parameters for ListWorkflowVersions.
+type ListWorkflowVersionsParams struct {
+	// Page The page, from 1.
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage Items per page.
+	PerPage *int `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// GetWorkflowVersionParams defines parameters for GetWorkflowVersion.
+type GetWorkflowVersionParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// DiffWorkflowVersionParams defines parameters for DiffWorkflowVersion.
+type DiffWorkflowVersionParams struct {
+	// From The version to compare with (default: the one before).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// RestoreWorkflowVersionParams defines parameters for RestoreWorkflowVersion.
+type RestoreWorkflowVersionParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
@@ -5978,6 +6154,286 @@ func (t ActionParametersSendWebhook_Headers_AdditionalProperties) MarshalJSON() 
 }
 
 func (t *ActionParametersSendWebhook_Headers_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsChangeFrom0 returns the union data inside the Change_From as a ChangeFrom0
+func (t Change_From) AsChangeFrom0() (ChangeFrom0, error) {
+	var body ChangeFrom0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeFrom0 overwrites any union data inside the Change_From as the provided ChangeFrom0
+func (t *Change_From) FromChangeFrom0(v ChangeFrom0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeFrom0 performs a merge with any union data inside the Change_From, using the provided ChangeFrom0
+func (t *Change_From) MergeChangeFrom0(v ChangeFrom0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeFrom1 returns the union data inside the Change_From as a ChangeFrom1
+func (t Change_From) AsChangeFrom1() (ChangeFrom1, error) {
+	var body ChangeFrom1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeFrom1 overwrites any union data inside the Change_From as the provided ChangeFrom1
+func (t *Change_From) FromChangeFrom1(v ChangeFrom1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeFrom1 performs a merge with any union data inside the Change_From, using the provided ChangeFrom1
+func (t *Change_From) MergeChangeFrom1(v ChangeFrom1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeFrom2 returns the union data inside the Change_From as a ChangeFrom2
+func (t Change_From) AsChangeFrom2() (ChangeFrom2, error) {
+	var body ChangeFrom2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeFrom2 overwrites any union data inside the Change_From as the provided ChangeFrom2
+func (t *Change_From) FromChangeFrom2(v ChangeFrom2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeFrom2 performs a merge with any union data inside the Change_From, using the provided ChangeFrom2
+func (t *Change_From) MergeChangeFrom2(v ChangeFrom2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeFrom3 returns the union data inside the Change_From as a ChangeFrom3
+func (t Change_From) AsChangeFrom3() (ChangeFrom3, error) {
+	var body ChangeFrom3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeFrom3 overwrites any union data inside the Change_From as the provided ChangeFrom3
+func (t *Change_From) FromChangeFrom3(v ChangeFrom3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeFrom3 performs a merge with any union data inside the Change_From, using the provided ChangeFrom3
+func (t *Change_From) MergeChangeFrom3(v ChangeFrom3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeFrom4 returns the union data inside the Change_From as a ChangeFrom4
+func (t Change_From) AsChangeFrom4() (ChangeFrom4, error) {
+	var body ChangeFrom4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeFrom4 overwrites any union data inside the Change_From as the provided ChangeFrom4
+func (t *Change_From) FromChangeFrom4(v ChangeFrom4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeFrom4 performs a merge with any union data inside the Change_From, using the provided ChangeFrom4
+func (t *Change_From) MergeChangeFrom4(v ChangeFrom4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Change_From) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Change_From) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsChangeTo0 returns the union data inside the Change_To as a ChangeTo0
+func (t Change_To) AsChangeTo0() (ChangeTo0, error) {
+	var body ChangeTo0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeTo0 overwrites any union data inside the Change_To as the provided ChangeTo0
+func (t *Change_To) FromChangeTo0(v ChangeTo0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeTo0 performs a merge with any union data inside the Change_To, using the provided ChangeTo0
+func (t *Change_To) MergeChangeTo0(v ChangeTo0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeTo1 returns the union data inside the Change_To as a ChangeTo1
+func (t Change_To) AsChangeTo1() (ChangeTo1, error) {
+	var body ChangeTo1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeTo1 overwrites any union data inside the Change_To as the provided ChangeTo1
+func (t *Change_To) FromChangeTo1(v ChangeTo1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeTo1 performs a merge with any union data inside the Change_To, using the provided ChangeTo1
+func (t *Change_To) MergeChangeTo1(v ChangeTo1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeTo2 returns the union data inside the Change_To as a ChangeTo2
+func (t Change_To) AsChangeTo2() (ChangeTo2, error) {
+	var body ChangeTo2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeTo2 overwrites any union data inside the Change_To as the provided ChangeTo2
+func (t *Change_To) FromChangeTo2(v ChangeTo2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeTo2 performs a merge with any union data inside the Change_To, using the provided ChangeTo2
+func (t *Change_To) MergeChangeTo2(v ChangeTo2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeTo3 returns the union data inside the Change_To as a ChangeTo3
+func (t Change_To) AsChangeTo3() (ChangeTo3, error) {
+	var body ChangeTo3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeTo3 overwrites any union data inside the Change_To as the provided ChangeTo3
+func (t *Change_To) FromChangeTo3(v ChangeTo3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeTo3 performs a merge with any union data inside the Change_To, using the provided ChangeTo3
+func (t *Change_To) MergeChangeTo3(v ChangeTo3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChangeTo4 returns the union data inside the Change_To as a ChangeTo4
+func (t Change_To) AsChangeTo4() (ChangeTo4, error) {
+	var body ChangeTo4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChangeTo4 overwrites any union data inside the Change_To as the provided ChangeTo4
+func (t *Change_To) FromChangeTo4(v ChangeTo4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChangeTo4 performs a merge with any union data inside the Change_To, using the provided ChangeTo4
+func (t *Change_To) MergeChangeTo4(v ChangeTo4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Change_To) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Change_To) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -7928,6 +8384,26 @@ type ClientInterface interface {
 	// Corresponds with POST /api/workflows/{workflow}/runs (the `RunWorkflow` operationId).
 	RunWorkflow(ctx context.Context, workflow string, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListWorkflowVersions List a workflow's versions, newest first: every save that changed its definition (enabling, disabling and moving it make none)
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions (the `ListWorkflowVersions` operationId).
+	ListWorkflowVersions(ctx context.Context, workflow string, params *ListWorkflowVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWorkflowVersion Show one version of a workflow with its whole definition
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions/{version} (the `GetWorkflowVersion` operationId).
+	GetWorkflowVersion(ctx context.Context, workflow string, version string, params *GetWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DiffWorkflowVersion What changed from version ?from (default: the one before) to this one, by path: trigger, conditions, actions, parameters
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions/{version}/diff (the `DiffWorkflowVersion` operationId).
+	DiffWorkflowVersion(ctx context.Context, workflow string, version string, params *DiffWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RestoreWorkflowVersion Make a version's definition the workflow's again: a new version equal to it (admin)
+	//
+	// Corresponds with POST /api/workflows/{workflow}/versions/{version}/restore (the `RestoreWorkflowVersion` operationId).
+	RestoreWorkflowVersion(ctx context.Context, workflow string, version string, params *RestoreWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetWorkspace The current workspace: name and email signature
 	//
 	// Corresponds with GET /api/workspace (the `GetWorkspace` operationId).
@@ -9546,6 +10022,66 @@ func (c *Client) RunWorkflowWithBody(ctx context.Context, workflow string, param
 // Corresponds with POST /api/workflows/{workflow}/runs (the `RunWorkflow` operationId).
 func (c *Client) RunWorkflow(ctx context.Context, workflow string, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRunWorkflowRequest(c.Server, workflow, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWorkflowVersions List a workflow's versions, newest first: every save that changed its definition (enabling, disabling and moving it make none)
+//
+// Corresponds with GET /api/workflows/{workflow}/versions (the `ListWorkflowVersions` operationId).
+func (c *Client) ListWorkflowVersions(ctx context.Context, workflow string, params *ListWorkflowVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWorkflowVersionsRequest(c.Server, workflow, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWorkflowVersion Show one version of a workflow with its whole definition
+//
+// Corresponds with GET /api/workflows/{workflow}/versions/{version} (the `GetWorkflowVersion` operationId).
+func (c *Client) GetWorkflowVersion(ctx context.Context, workflow string, version string, params *GetWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWorkflowVersionRequest(c.Server, workflow, version, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DiffWorkflowVersion What changed from version ?from (default: the one before) to this one, by path: trigger, conditions, actions, parameters
+//
+// Corresponds with GET /api/workflows/{workflow}/versions/{version}/diff (the `DiffWorkflowVersion` operationId).
+func (c *Client) DiffWorkflowVersion(ctx context.Context, workflow string, version string, params *DiffWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiffWorkflowVersionRequest(c.Server, workflow, version, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RestoreWorkflowVersion Make a version's definition the workflow's again: a new version equal to it (admin)
+//
+// Corresponds with POST /api/workflows/{workflow}/versions/{version}/restore (the `RestoreWorkflowVersion` operationId).
+func (c *Client) RestoreWorkflowVersion(ctx context.Context, workflow string, version string, params *RestoreWorkflowVersionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRestoreWorkflowVersionRequest(c.Server, workflow, version, params)
 	if err != nil {
 		return nil, err
 	}
@@ -13848,6 +14384,281 @@ func NewRunWorkflowRequestWithBody(server string, workflow string, params *RunWo
 	return req, nil
 }
 
+// NewListWorkflowVersionsRequest constructs an http.Request for the ListWorkflowVersions method
+func NewListWorkflowVersionsRequest(server string, workflow string, params *ListWorkflowVersionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workflow", workflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/%s/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetWorkflowVersionRequest constructs an http.Request for the GetWorkflowVersion method
+func NewGetWorkflowVersionRequest(server string, workflow string, version string, params *GetWorkflowVersionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workflow", workflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/%s/versions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDiffWorkflowVersionRequest constructs an http.Request for the DiffWorkflowVersion method
+func NewDiffWorkflowVersionRequest(server string, workflow string, version string, params *DiffWorkflowVersionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workflow", workflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/%s/versions/%s/diff", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRestoreWorkflowVersionRequest constructs an http.Request for the RestoreWorkflowVersion method
+func NewRestoreWorkflowVersionRequest(server string, workflow string, version string, params *RestoreWorkflowVersionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workflow", workflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/%s/versions/%s/restore", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewGetWorkspaceRequest constructs an http.Request for the GetWorkspace method
 func NewGetWorkspaceRequest(server string, params *GetWorkspaceParams) (*http.Request, error) {
 	var err error
@@ -14766,6 +15577,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/workflows/{workflow}/runs (the `RunWorkflow` operationId).
 	RunWorkflowWithResponse(ctx context.Context, workflow string, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*RunWorkflowResponse, error)
+
+	// ListWorkflowVersionsWithResponse List a workflow's versions, newest first: every save that changed its definition (enabling, disabling and moving it make none)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions (the `ListWorkflowVersions` operationId).
+	ListWorkflowVersionsWithResponse(ctx context.Context, workflow string, params *ListWorkflowVersionsParams, reqEditors ...RequestEditorFn) (*ListWorkflowVersionsResponse, error)
+
+	// GetWorkflowVersionWithResponse Show one version of a workflow with its whole definition
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions/{version} (the `GetWorkflowVersion` operationId).
+	GetWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *GetWorkflowVersionParams, reqEditors ...RequestEditorFn) (*GetWorkflowVersionResponse, error)
+
+	// DiffWorkflowVersionWithResponse What changed from version ?from (default: the one before) to this one, by path: trigger, conditions, actions, parameters
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/workflows/{workflow}/versions/{version}/diff (the `DiffWorkflowVersion` operationId).
+	DiffWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *DiffWorkflowVersionParams, reqEditors ...RequestEditorFn) (*DiffWorkflowVersionResponse, error)
+
+	// RestoreWorkflowVersionWithResponse Make a version's definition the workflow's again: a new version equal to it (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/workflows/{workflow}/versions/{version}/restore (the `RestoreWorkflowVersion` operationId).
+	RestoreWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *RestoreWorkflowVersionParams, reqEditors ...RequestEditorFn) (*RestoreWorkflowVersionResponse, error)
 
 	// GetWorkspaceWithResponse The current workspace: name and email signature
 	//
@@ -21309,6 +22148,342 @@ func (r RunWorkflowResponse) ContentType() string {
 	return ""
 }
 
+// ListWorkflowVersionsResponse429Headers the declared response headers of an HTTP 429 response for ListWorkflowVersions
+type ListWorkflowVersionsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListWorkflowVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []Version `json:"data"`
+		Meta PageMeta  `json:"meta"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWorkflowVersionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON200() *struct {
+	Data []Version `json:"data"`
+	Meta PageMeta  `json:"meta"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWorkflowVersionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWorkflowVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWorkflowVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWorkflowVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWorkflowVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWorkflowVersionResponse429Headers the declared response headers of an HTTP 429 response for GetWorkflowVersion
+type GetWorkflowVersionResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetWorkflowVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data Version `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWorkflowVersionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWorkflowVersionResponse) GetJSON200() *struct {
+	Data Version `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWorkflowVersionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWorkflowVersionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetWorkflowVersionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWorkflowVersionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWorkflowVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWorkflowVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWorkflowVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWorkflowVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DiffWorkflowVersionResponse429Headers the declared response headers of an HTTP 429 response for DiffWorkflowVersion
+type DiffWorkflowVersionResponse429Headers struct {
+	RetryAfter int
+}
+
+type DiffWorkflowVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data VersionDiff `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DiffWorkflowVersionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON200() *struct {
+	Data VersionDiff `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DiffWorkflowVersionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DiffWorkflowVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DiffWorkflowVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DiffWorkflowVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DiffWorkflowVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RestoreWorkflowVersionResponse429Headers the declared response headers of an HTTP 429 response for RestoreWorkflowVersion
+type RestoreWorkflowVersionResponse429Headers struct {
+	RetryAfter int
+}
+
+type RestoreWorkflowVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data Workflow `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RestoreWorkflowVersionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RestoreWorkflowVersionResponse) GetJSON200() *struct {
+	Data Workflow `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RestoreWorkflowVersionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RestoreWorkflowVersionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RestoreWorkflowVersionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RestoreWorkflowVersionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r RestoreWorkflowVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RestoreWorkflowVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RestoreWorkflowVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RestoreWorkflowVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWorkspaceResponse429Headers the declared response headers of an HTTP 429 response for GetWorkspace
 type GetWorkspaceResponse429Headers struct {
 	RetryAfter int
@@ -22899,6 +24074,58 @@ func (c *ClientWithResponses) RunWorkflowWithResponse(ctx context.Context, workf
 		return nil, err
 	}
 	return ParseRunWorkflowResponse(rsp)
+}
+
+// ListWorkflowVersionsWithResponse List a workflow's versions, newest first: every save that changed its definition (enabling, disabling and moving it make none)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/workflows/{workflow}/versions (the `ListWorkflowVersions` operationId).
+func (c *ClientWithResponses) ListWorkflowVersionsWithResponse(ctx context.Context, workflow string, params *ListWorkflowVersionsParams, reqEditors ...RequestEditorFn) (*ListWorkflowVersionsResponse, error) {
+	rsp, err := c.ListWorkflowVersions(ctx, workflow, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWorkflowVersionsResponse(rsp)
+}
+
+// GetWorkflowVersionWithResponse Show one version of a workflow with its whole definition
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/workflows/{workflow}/versions/{version} (the `GetWorkflowVersion` operationId).
+func (c *ClientWithResponses) GetWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *GetWorkflowVersionParams, reqEditors ...RequestEditorFn) (*GetWorkflowVersionResponse, error) {
+	rsp, err := c.GetWorkflowVersion(ctx, workflow, version, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWorkflowVersionResponse(rsp)
+}
+
+// DiffWorkflowVersionWithResponse What changed from version ?from (default: the one before) to this one, by path: trigger, conditions, actions, parameters
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/workflows/{workflow}/versions/{version}/diff (the `DiffWorkflowVersion` operationId).
+func (c *ClientWithResponses) DiffWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *DiffWorkflowVersionParams, reqEditors ...RequestEditorFn) (*DiffWorkflowVersionResponse, error) {
+	rsp, err := c.DiffWorkflowVersion(ctx, workflow, version, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiffWorkflowVersionResponse(rsp)
+}
+
+// RestoreWorkflowVersionWithResponse Make a version's definition the workflow's again: a new version equal to it (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/workflows/{workflow}/versions/{version}/restore (the `RestoreWorkflowVersion` operationId).
+func (c *ClientWithResponses) RestoreWorkflowVersionWithResponse(ctx context.Context, workflow string, version string, params *RestoreWorkflowVersionParams, reqEditors ...RequestEditorFn) (*RestoreWorkflowVersionResponse, error) {
+	rsp, err := c.RestoreWorkflowVersion(ctx, workflow, version, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRestoreWorkflowVersionResponse(rsp)
 }
 
 // GetWorkspaceWithResponse The current workspace: name and email signature
@@ -28663,6 +29890,297 @@ func ParseRunWorkflowResponse(rsp *http.Response) (*RunWorkflowResponse, error) 
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RunWorkflowResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWorkflowVersionsResponse parses an HTTP response from a ListWorkflowVersionsWithResponse call
+func ParseListWorkflowVersionsResponse(rsp *http.Response) (*ListWorkflowVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWorkflowVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []Version `json:"data"`
+			Meta PageMeta  `json:"meta"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListWorkflowVersionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWorkflowVersionResponse parses an HTTP response from a GetWorkflowVersionWithResponse call
+func ParseGetWorkflowVersionResponse(rsp *http.Response) (*GetWorkflowVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWorkflowVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data Version `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetWorkflowVersionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDiffWorkflowVersionResponse parses an HTTP response from a DiffWorkflowVersionWithResponse call
+func ParseDiffWorkflowVersionResponse(rsp *http.Response) (*DiffWorkflowVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DiffWorkflowVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data VersionDiff `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DiffWorkflowVersionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRestoreWorkflowVersionResponse parses an HTTP response from a RestoreWorkflowVersionWithResponse call
+func ParseRestoreWorkflowVersionResponse(rsp *http.Response) (*RestoreWorkflowVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RestoreWorkflowVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data Workflow `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RestoreWorkflowVersionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

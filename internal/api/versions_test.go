@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"testing"
+)
+
+// TestWorkflowVersions: every save that changes a workflow's definition
+// makes a version (with its author); enabling and disabling make none;
+// versions list newest first, diff by path, and restore as a new version.
+// A run started on version 1 and waiting for approval finishes as version
+// 1 said after version 2 is saved, across a restart.
+func TestWorkflowVersions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		wf := e.create("/api/workflows", map[string]any{"name": "Ask first", "trigger_type": "manual", "actions": []any{
+			act("add_internal_note", map[string]any{"content": "first version", "requireApproval": true}),
+		}})
+		tk := e.newTicket("Versioned", "hello", "v@example.com", nil)
+		runID := e.must(201, e.asAdmin("POST", "/api/workflows/"+wf+"/runs", map[string]any{"ticket_id": tk})).data()["id"].(string)
+		e.settle(tk)
+
+		saved := e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"actions": []any{
+			act("add_internal_note", map[string]any{"content": "second version", "requireApproval": true}),
+		}})).data()
+		if saved["version"] != 2.0 {
+			t.Errorf("version after the edit: %v", saved["version"])
+		}
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": false}))
+		e.must(200, e.asAdmin("PUT", "/api/workflows/"+wf, map[string]any{"is_enabled": true}))
+
+		versions := e.must(200, e.asAdmin("GET", "/api/workflows/"+wf+"/versions", nil)).list()
+		if len(versions) != 2 {
+			t.Fatalf("versions: %v", versions)
+		}
+		newest := versions[0].(map[string]any)
+		if newest["number"] != 2.0 || newest["author"] == "" || newest["created_at"] == nil {
+			t.Errorf("newest version: %v", newest)
+		}
+		diff := e.must(200, e.asAdmin("GET", "/api/workflows/"+wf+"/versions/2/diff", nil)).data()
+		changes := diff["changes"].([]any)
+		if diff["from"] != 1.0 || len(changes) != 1 || changes[0].(map[string]any)["path"] != "actions.0.parameters.content" || changes[0].(map[string]any)["to"] != "second version" {
+			t.Errorf("diff: %v", diff)
+		}
+		e.must(404, e.asAdmin("GET", "/api/workflows/"+wf+"/versions/9", nil))
+
+		// The run waiting since version 1 finishes as version 1 said,
+		// after a restart.
+		e.restart(func() {})
+		run := e.must(200, e.asAdmin("GET", "/api/runs/"+runID, nil)).data()
+		if run["workflow_version"] != 1.0 {
+			t.Errorf("the run's version: %v", run["workflow_version"])
+		}
+		approvals := e.must(200, e.asAdmin("GET", "/api/approvals?status=pending", nil)).list()
+		if len(approvals) != 1 {
+			t.Fatalf("approvals: %v", approvals)
+		}
+		e.must(200, e.asAdmin("POST", "/api/approvals/"+approvals[0].(map[string]any)["id"].(string)+"/approve", nil))
+		e.settle(tk)
+		var notes []string
+		for _, m := range e.messagesOf(tk, "note") {
+			notes = append(notes, m["body"].(string))
+		}
+		if len(notes) != 1 || notes[0] != "first version" {
+			t.Errorf("notes: %v, want the first version's", notes)
+		}
+
+		restored := e.must(200, e.asAdmin("POST", "/api/workflows/"+wf+"/versions/1/restore", nil)).data()
+		if restored["version"] != 3.0 || restored["actions"].([]any)[0].(map[string]any)["parameters"].(map[string]any)["content"] != "first version" {
+			t.Errorf("restored: %v", restored)
+		}
+		if d := e.must(200, e.asAdmin("GET", "/api/workflows/"+wf+"/versions/3/diff?from=1", nil)).data(); len(d["changes"].([]any)) != 0 {
+			t.Errorf("version 3 differs from version 1: %v", d)
+		}
+		e.must(403, e.call("POST", "/api/workflows/"+wf+"/versions/1/restore", e.agentA, e.wsA, nil))
+	})
+}
