@@ -37,6 +37,10 @@ type Definition struct {
 	Params []spec.Param
 	Check  func(p *param.Params, v spec.Values)
 	Effect Effect
+	// EmitsTagEvent is the event the action emits for each tag of its
+	// "tags" parameter (tag.added, tag.removed), for the save-time check
+	// that workflows do not start each other in a loop.
+	EmitsTagEvent string
 	// KeepsTicket marks ticket actions that change no field of the ticket
 	// (an internal note), so inline runs need not reload it after them.
 	KeepsTicket bool

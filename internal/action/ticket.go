@@ -84,20 +84,22 @@ var (
 		},
 	}
 	addTags = Definition{
-		Type:        "add_tags",
-		Effect:      EffectTicket,
-		Run:         runAddTags,
-		Category:    CategoryTicket,
-		Description: "Add tags (ids) to the ticket.",
-		Params:      []spec.Param{ticketTags},
+		Type:          "add_tags",
+		Effect:        EffectTicket,
+		Run:           runAddTags,
+		Category:      CategoryTicket,
+		Description:   "Add tags (ids) to the ticket.",
+		Params:        []spec.Param{ticketTags},
+		EmitsTagEvent: helpdesk.EventTagAdded,
 	}
 	removeTags = Definition{
-		Type:        "remove_tags",
-		Effect:      EffectTicket,
-		Run:         runRemoveTags,
-		Category:    CategoryTicket,
-		Description: "Remove tags (ids) from the ticket.",
-		Params:      []spec.Param{ticketTags},
+		Type:          "remove_tags",
+		Effect:        EffectTicket,
+		Run:           runRemoveTags,
+		Category:      CategoryTicket,
+		Description:   "Remove tags (ids) from the ticket.",
+		Params:        []spec.Param{ticketTags},
+		EmitsTagEvent: helpdesk.EventTagRemoved,
 	}
 	addInternalNote = Definition{
 		Type:        "add_internal_note",

@@ -118,6 +118,7 @@ func drawnSchemas() map[string]any {
 			"created_at":           ignored("date-time"),
 			"updated_at":           ignored("date-time"),
 			"version":              map[string]any{"type": "integer", "description": "Ignored: the workflow's, sent back as read."},
+			"warnings":             map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Ignored: the answer's, sent back as read."},
 		}}
 		if required != nil {
 			s["required"] = required

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,30 @@ func TestWorkflowVersions(t *testing.T) {
 			t.Errorf("version 3 differs from version 1: %v", d)
 		}
 		e.must(403, e.call("POST", "/api/workflows/"+wf+"/versions/1/restore", e.agentA, e.wsA, nil))
+	})
+}
+
+// TestLoopLint: a save that closes a cycle of workflows starting each
+// other by tags succeeds with a warning naming the cycle; others have none.
+func TestLoopLint(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		x, y := e.create("/api/tags", map[string]any{"name": "x"}), e.create("/api/tags", map[string]any{"name": "y"})
+		a := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "A", "trigger_type": "on_tag_added", "trigger_parameters": map[string]any{"tags": []any{y}},
+			"actions": []any{act("add_tags", map[string]any{"tags": []any{x}})}})).data()
+		if a["warnings"] != nil {
+			t.Errorf("A alone: %v", a["warnings"])
+		}
+		b := e.must(201, e.asAdmin("POST", "/api/workflows", map[string]any{"name": "B", "trigger_type": "on_tag_added", "trigger_parameters": map[string]any{"tags": []any{x}},
+			"actions": []any{act("add_tags", map[string]any{"tags": []any{y}})}})).data()
+		warnings, _ := b["warnings"].([]any)
+		if len(warnings) != 1 || !strings.Contains(warnings[0].(string), `"B" → "A" → "B"`) {
+			t.Errorf("B closes the loop: %v", b["warnings"])
+		}
+		// Scoped to another tag, the loop is gone.
+		z := e.create("/api/tags", map[string]any{"name": "z"})
+		fixed := e.must(200, e.asAdmin("PUT", "/api/workflows/"+b["id"].(string), map[string]any{"actions": []any{act("add_tags", map[string]any{"tags": []any{z}})}})).data()
+		if fixed["warnings"] != nil {
+			t.Errorf("no loop any more: %v", fixed["warnings"])
+		}
 	})
 }

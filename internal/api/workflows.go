@@ -18,6 +18,9 @@ func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
+	if wf.Warnings, err = s.engine.LoopWarnings(r.Context(), p.WorkspaceID, wf); err != nil {
+		return err
+	}
 	return created(w, wf)
 }
 
@@ -41,6 +44,9 @@ func (s *Server) updateWorkflow(w http.ResponseWriter, r *http.Request, p princi
 	wf.Author = author(p)
 	wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf)
 	if err != nil {
+		return err
+	}
+	if wf.Warnings, err = s.engine.LoopWarnings(r.Context(), p.WorkspaceID, wf); err != nil {
 		return err
 	}
 	return ok(w, wf)

@@ -81,7 +81,7 @@ func (v *Validator) Update(ctx context.Context, workspaceID int64, current *Work
 }
 
 // readOnlyFields may be sent back as read (GET then PUT) and are ignored.
-var readOnlyFields = []string{"id", "created_at", "updated_at", "version"}
+var readOnlyFields = []string{"id", "created_at", "updated_at", "version", "warnings"}
 
 func (v *Validator) parse(ctx context.Context, workspaceID int64, body any) (*Workflow, error) {
 	var errs validate.Errors

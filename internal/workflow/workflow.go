@@ -99,9 +99,12 @@ type Workflow struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// Author is who saves it (a user id, or "token:<name>"), recorded
-	// with the version the save makes.
+	// Author is who saves it (a user id), recorded with the version the
+	// save makes.
 	Author string `json:"-"`
+	// Warnings come with the answer to a save: a loop it makes among
+	// workflows, for instance.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Definition is what a version of a workflow keeps: everything that

@@ -3951,6 +3951,7 @@ type Workflow struct {
 	TriggerType       WorkflowTriggerType    `json:"trigger_type"`
 	UpdatedAt         time.Time              `json:"updated_at"`
 	Version           int                    `json:"version"`
+	Warnings          *[]string              `json:"warnings,omitempty"`
 }
 
 // WorkflowConditionMatchType defines model for Workflow.ConditionMatchType.
@@ -3987,6 +3988,9 @@ type WorkflowInput struct {
 
 	// Version Ignored: the workflow's, sent back as read.
 	Version *int `json:"version,omitempty"`
+
+	// Warnings Ignored: the answer's, sent back as read.
+	Warnings *[]string `json:"warnings,omitempty"`
 }
 
 // WorkflowInputConditionMatchType defines model for WorkflowInput.ConditionMatchType.
@@ -4033,6 +4037,9 @@ type WorkflowUpdate struct {
 
 	// Version Ignored: the workflow's, sent back as read.
 	Version *int `json:"version,omitempty"`
+
+	// Warnings Ignored: the answer's, sent back as read.
+	Warnings *[]string `json:"warnings,omitempty"`
 }
 
 // WorkflowUpdateConditionMatchType defines model for WorkflowUpdate.ConditionMatchType.
