@@ -27,7 +27,7 @@ func servedDescription(t *testing.T) []byte {
 }
 
 // noBody are the POST and PUT operations that read no request body.
-var noBody = []string{"testConnector", "restoreWorkflowVersion"}
+var noBody = []string{"testConnector", "restoreWorkflowVersion", "replayRun"}
 
 // TestOpenAPIDescription: the description is a valid OpenAPI 3.1 document
 // (kin-openapi's validator, schemas as JSON Schema 2020-12), and complete:

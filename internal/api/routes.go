@@ -171,6 +171,8 @@ func (s *Server) registerRoutes() {
 			description: "Per event, `results` has the outcome of each workflow evaluated, in run order, with each condition's result when its conditions were evaluated; `ruled_out` has the ids of the workflows that did not match because a text their conditions require (a subject, body or sender value) does not occur in the event: their conditions were not evaluated one by one.",
 			out:         of[[]run.Evaluation](), paged: true, handle: listingOf("ticket", s.ticketExists, s.db.ListEvaluations)},
 		{method: "GET", pattern: "/api/tickets/{ticket}/workflows", id: "listTicketManualWorkflows", tag: "workflows", summary: "List the enabled manual workflows whose conditions match the ticket", out: of[[]*workflow.Workflow](), handle: s.listManualWorkflows},
+		{method: "POST", pattern: "/api/runs/{run}/replay", id: "replayRun", tag: "runs", access: adminOnly, summary: "Run a failed run again from its failed steps, on the definition it started with; succeeded steps are not repeated (admin)", out: of[runView](),
+			errors: map[int]string{http.StatusConflict: "The run did not fail, or ran inline and kept no definition."}, handle: s.replayRun},
 		{method: "GET", pattern: "/api/runs/{run}", id: "getRun", tag: "runs", summary: "Show a run: triggering event, condition results, steps", out: of[runView](), handle: s.showRun},
 		{method: "GET", pattern: "/api/approvals", id: "listApprovals", tag: "approvals", summary: "List approvals with the step's rendered parameters, oldest first", out: of[[]run.Approval](), paged: true,
 			query: []queryParam{{name: "status", description: "Only the approvals of this status.", values: approvalStatuses}}, handle: s.listApprovals},

@@ -206,3 +206,19 @@ func (s *Server) listTicketTimers(w http.ResponseWriter, r *http.Request, p prin
 	}
 	return ok(w, timers)
 }
+
+func (s *Server) replayRun(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := pathID(r, "run")
+	if err != nil {
+		return err
+	}
+	x, err := s.engine.Replay(r.Context(), p.WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	views, err := s.viewRuns(r.Context(), p.WorkspaceID, []*run.Run{x})
+	if err != nil {
+		return err
+	}
+	return ok(w, views[0])
+}

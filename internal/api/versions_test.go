@@ -1,7 +1,11 @@
 package api_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -97,5 +101,66 @@ func TestLoopLint(t *testing.T) {
 		if fixed["warnings"] != nil {
 			t.Errorf("no loop any more: %v", fixed["warnings"])
 		}
+	})
+}
+
+// TestReplay: a run that failed at a webhook (the receiver down) runs
+// again from that step once the receiver is back: the note before it is
+// not added twice, the webhook goes out under the same webhook-id, the
+// steps after it run. A run that did not fail is not replayed.
+func TestReplay(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		var down atomic.Bool
+		down.Store(true)
+		var ids []string
+		var mu sync.Mutex
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			ids = append(ids, r.Header.Get("webhook-id"))
+			mu.Unlock()
+			if down.Load() {
+				http.Error(w, "down", http.StatusBadRequest)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer receiver.Close()
+		wf := e.create("/api/workflows", workflowBody("Notify", "on_new_ticket", nil,
+			act("add_internal_note", map[string]any{"content": "before"}),
+			act("send_webhook", map[string]any{"url": receiver.URL + "/hook", "body": "{}", "timeout": 1000}),
+			act("add_internal_note", map[string]any{"content": "after"})))
+		tk := e.newTicket("Replay me", "hi", "r@example.com", nil)
+		e.settle(tk)
+		runs := e.runsOf(tk, wf)
+		if len(runs) != 1 || runs[0]["status"] != "failed" {
+			t.Fatalf("runs: %v", runs)
+		}
+		runID := runs[0]["id"].(string)
+
+		down.Store(false)
+		replayed := e.must(200, e.asAdmin("POST", "/api/runs/"+runID+"/replay", nil)).data()
+		if replayed["status"] != "running" {
+			t.Errorf("replayed run: %v", replayed["status"])
+		}
+		e.settle(tk)
+		run := e.must(200, e.asAdmin("GET", "/api/runs/"+runID, nil)).data()
+		if run["status"] != "succeeded" {
+			t.Fatalf("after the replay: %v", run)
+		}
+		var notes []string
+		for _, m := range e.messagesOf(tk, "note") {
+			notes = append(notes, m["body"].(string))
+		}
+		if strings.Join(notes, ",") != "before,after" {
+			t.Errorf("notes %v, want before and after once each", notes)
+		}
+		mu.Lock()
+		first, last := ids[0], ids[len(ids)-1]
+		mu.Unlock()
+		if first == "" || first != last {
+			t.Errorf("webhook-ids %q then %q: a replayed step keeps its key", first, last)
+		}
+		e.must(409, e.asAdmin("POST", "/api/runs/"+runID+"/replay", nil))
+		e.must(403, e.call("POST", "/api/runs/"+runID+"/replay", e.agentA, e.wsA, nil))
 	})
 }

@@ -315,3 +315,34 @@ func (db *DB) PendingJobs(ctx context.Context, kinds ...string) (int, error) {
 	}
 	return n, nil
 }
+
+// ReplaySteps sets a run's failed or timed-out steps, and the steps that
+// were skipped after them, back to pending, and the run to running; it
+// returns the paths to drive again. Succeeded steps stay as they are.
+func (tx *Tx) ReplaySteps(ctx context.Context, workspaceID int64, runID string) ([]int, error) {
+	type start struct{ path, position int }
+	starts, err := queryAll(ctx, tx.q, func(r row) (start, error) {
+		var s start
+		err := r.Scan(&s.path, &s.position)
+		return s, err
+	}, `SELECT path, MIN(position) FROM run_steps WHERE workspace_id = ? AND run_id = ? AND status IN (?, ?) GROUP BY path ORDER BY path`,
+		workspaceID, runID, run.StepFailed, run.StepTimedOut)
+	if err != nil {
+		return nil, fmt.Errorf("find failed steps of run %s: %w", runID, err)
+	}
+	var paths []int
+	for _, s := range starts {
+		if _, err := tx.q.exec(ctx, `UPDATE run_steps SET status = ?, error = '', claimed_by = NULL, started_at = NULL, finished_at = NULL
+			WHERE workspace_id = ? AND run_id = ? AND path = ? AND position >= ? AND status IN (?, ?, ?)`,
+			run.StepPending, workspaceID, runID, s.path, s.position, run.StepFailed, run.StepTimedOut, run.StepSkipped); err != nil {
+			return nil, fmt.Errorf("replay path %d of run %s: %w", s.path, runID, err)
+		}
+		paths = append(paths, s.path)
+	}
+	if len(paths) > 0 {
+		if err := tx.SetRunStatus(ctx, workspaceID, runID, run.StatusRunning, nil); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}

@@ -4342,6 +4342,12 @@ type GetRunParams struct {
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
 
+// ReplayRunParams defines parameters for ReplayRun.
+type ReplayRunParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
 // ListSavedRepliesParams defines parameters for ListSavedReplies.
 type ListSavedRepliesParams struct {
 	// Page The page, from 1.
@@ -8076,6 +8082,11 @@ type ClientInterface interface {
 	// Corresponds with GET /api/runs/{run} (the `GetRun` operationId).
 	GetRun(ctx context.Context, run string, params *GetRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ReplayRun Run a failed run again from its failed steps, on the definition it started with; succeeded steps are not repeated (admin)
+	//
+	// Corresponds with POST /api/runs/{run}/replay (the `ReplayRun` operationId).
+	ReplayRun(ctx context.Context, run string, params *ReplayRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListSavedReplies List saved replies
 	//
 	// Corresponds with GET /api/saved-replies (the `ListSavedReplies` operationId).
@@ -9204,6 +9215,21 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /api/runs/{run} (the `GetRun` operationId).
 func (c *Client) GetRun(ctx context.Context, run string, params *GetRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRunRequest(c.Server, run, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayRun Run a failed run again from its failed steps, on the definition it started with; succeeded steps are not repeated (admin)
+//
+// Corresponds with POST /api/runs/{run}/replay (the `ReplayRun` operationId).
+func (c *Client) ReplayRun(ctx context.Context, run string, params *ReplayRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayRunRequest(c.Server, run, params)
 	if err != nil {
 		return nil, err
 	}
@@ -12103,6 +12129,53 @@ func NewGetRunRequest(server string, run string, params *GetRunParams) (*http.Re
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewReplayRunRequest constructs an http.Request for the ReplayRun method
+func NewReplayRunRequest(server string, run string, params *ReplayRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "run", run, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/runs/%s/replay", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -15219,6 +15292,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/runs/{run} (the `GetRun` operationId).
 	GetRunWithResponse(ctx context.Context, run string, params *GetRunParams, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
+
+	// ReplayRunWithResponse Run a failed run again from its failed steps, on the definition it started with; succeeded steps are not repeated (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/runs/{run}/replay (the `ReplayRun` operationId).
+	ReplayRunWithResponse(ctx context.Context, run string, params *ReplayRunParams, reqEditors ...RequestEditorFn) (*ReplayRunResponse, error)
 
 	// ListSavedRepliesWithResponse List saved replies
 	//
@@ -18760,6 +18840,95 @@ func (r GetRunResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplayRunResponse429Headers the declared response headers of an HTTP 429 response for ReplayRun
+type ReplayRunResponse429Headers struct {
+	RetryAfter int
+}
+
+type ReplayRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Data A run of a workflow on a ticket, with the event that triggered it.
+		Data Run `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplayRunResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplayRunResponse) GetJSON200() *struct {
+	// Data A run of a workflow on a ticket, with the event that triggered it.
+	Data Run `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReplayRunResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReplayRunResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReplayRunResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReplayRunResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReplayRunResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayRunResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -23412,6 +23581,19 @@ func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, run string
 	return ParseGetRunResponse(rsp)
 }
 
+// ReplayRunWithResponse Run a failed run again from its failed steps, on the definition it started with; succeeded steps are not repeated (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/runs/{run}/replay (the `ReplayRun` operationId).
+func (c *ClientWithResponses) ReplayRunWithResponse(ctx context.Context, run string, params *ReplayRunParams, reqEditors ...RequestEditorFn) (*ReplayRunResponse, error) {
+	rsp, err := c.ReplayRun(ctx, run, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayRunResponse(rsp)
+}
+
 // ListSavedRepliesWithResponse List saved replies
 //
 // Returns a wrapper object for the known response body format(s).
@@ -26921,6 +27103,83 @@ func ParseGetRunResponse(rsp *http.Response) (*GetRunResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetRunResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplayRunResponse parses an HTTP response from a ReplayRunWithResponse call
+func ParseReplayRunResponse(rsp *http.Response) (*ReplayRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Data A run of a workflow on a ticket, with the event that triggered it.
+			Data Run `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReplayRunResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
