@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deskflow/deskflow/internal/engine"
 	"maps"
 	"reflect"
 	"slices"
@@ -475,6 +476,8 @@ var notes = map[noteKey]fieldNote{
 	{of[workflow.Definition](), "trigger_type"}:         {enum: workflow.TriggerTypes},
 	{of[workflow.Definition](), "condition_match_type"}: {enum: []string{workflow.MatchAll, workflow.MatchAny}},
 	{of[workflow.Definition](), "trigger_parameters"}:   {doc: "The trigger type's parameters (TriggerParameters_<trigger_type>), defaults included."},
+	{of[dryRunInput](), "workflow"}:                     {types: []string{"string", "number", "boolean", "array", "object", "null"}, doc: "The draft: the same body as POST /api/workflows (WorkflowInput), not saved. Only for /api/workflows/dry-run."},
+	{of[engine.DryRunStep](), "parameters"}:             {types: []string{"string", "number", "boolean", "array", "object"}, doc: "The step's parameters, rendered for the ticket; header maps masked."},
 	{of[workflow.Change](), "from"}:                     {types: []string{"string", "number", "boolean", "array", "object"}, doc: "The value before (absent when added)."},
 	{of[workflow.Change](), "to"}:                       {types: []string{"string", "number", "boolean", "array", "object"}, doc: "The value after (absent when removed)."},
 	{of[spec.Param](), "default"}:                       {types: []string{"string", "number", "boolean", "array", "object"}, doc: "The value used when the parameter is omitted, of the parameter's type."},

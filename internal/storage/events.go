@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 )
@@ -81,4 +82,33 @@ func (db *DB) CountEvents(ctx context.Context, workspaceID int64, eventType stri
 func (tx *Tx) Event(ctx context.Context, workspaceID int64, id string) (helpdesk.Event, error) {
 	return getWith(ctx, tx.db, tx.q, scanEvent, "event", id,
 		`SELECT id, type, ticket_id, message_id, tag_id, workflow_id, cause, created_at FROM events WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// TicketHadEvent says whether the ticket has had an event of one of types
+// (as far as retention keeps them).
+func (db *DB) TicketHadEvent(ctx context.Context, workspaceID int64, ticketID string, types []string) (bool, error) {
+	if len(types) == 0 {
+		return false, nil
+	}
+	var n int
+	args := append([]any{workspaceID, ticketID}, anySlice(types)...)
+	err := db.b.reader().queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND ticket_id = ? AND type IN (`+placeholders(len(types))+`) LIMIT 1) AS seen`, args...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for events of ticket %s: %w", ticketID, err)
+	}
+	return n > 0, nil
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// RecentTickets lists the ids of the workspace's tickets created since
+// since, newest first, at most limit.
+func (db *DB) RecentTickets(ctx context.Context, workspaceID int64, since time.Time, limit int) ([]string, error) {
+	return queryAll(ctx, db.b.reader(), scanString, `SELECT id FROM tickets WHERE workspace_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?`, workspaceID, micros(since), limit)
 }

@@ -3261,6 +3261,101 @@ type DefinitionConditionMatchType string
 // DefinitionTriggerType defines model for Definition.TriggerType.
 type DefinitionTriggerType string
 
+// DryRunAnswer defines model for DryRunAnswer.
+type DryRunAnswer struct {
+	Tickets  []DryRunTicket `json:"tickets"`
+	Version  int            `json:"version"`
+	Warnings []string       `json:"warnings"`
+}
+
+// DryRunInput defines model for DryRunInput.
+type DryRunInput struct {
+	// Limit How many of those at most (default 100).
+	Limit *int `json:"limit,omitempty"`
+
+	// Since Or the tickets created since then, newest first.
+	Since *time.Time `json:"since,omitempty"`
+
+	// TicketId One ticket to try the workflow on.
+	TicketId *string `json:"ticket_id,omitempty"`
+
+	// Version A saved workflow's version to try (default: the current one).
+	Version *int `json:"version,omitempty"`
+
+	// Workflow The draft: the same body as POST /api/workflows (WorkflowInput), not saved. Only for /api/workflows/dry-run.
+	Workflow *map[string]*DryRunInput_Workflow_AdditionalProperties `json:"workflow,omitempty"`
+}
+
+// DryRunInputWorkflow0 defines model for DryRunInput.Workflow.0.
+type DryRunInputWorkflow0 = string
+
+// DryRunInputWorkflow1 defines model for DryRunInput.Workflow.1.
+type DryRunInputWorkflow1 = float32
+
+// DryRunInputWorkflow2 defines model for DryRunInput.Workflow.2.
+type DryRunInputWorkflow2 = bool
+
+// DryRunInputWorkflow3 defines model for DryRunInput.Workflow.3.
+type DryRunInputWorkflow3 = []interface{}
+
+// DryRunInputWorkflow4 defines model for DryRunInput.Workflow.4.
+type DryRunInputWorkflow4 = map[string]interface{}
+
+// DryRunInput_Workflow_AdditionalProperties defines model for DryRunInput.workflow.AdditionalProperties.
+type DryRunInput_Workflow_AdditionalProperties struct {
+	union json.RawMessage
+}
+
+// DryRunRequest defines model for DryRunRequest.
+type DryRunRequest struct {
+	Body    string            `json:"body"`
+	Headers map[string]string `json:"headers"`
+	Method  string            `json:"method"`
+	Url     string            `json:"url"`
+}
+
+// DryRunStep defines model for DryRunStep.
+type DryRunStep struct {
+	ActionType string  `json:"action_type"`
+	Error      *string `json:"error,omitempty"`
+	External   bool    `json:"external"`
+
+	// Parameters The step's parameters, rendered for the ticket; header maps masked.
+	Parameters map[string]DryRunStep_Parameters_AdditionalProperties `json:"parameters"`
+	Path       int                                                   `json:"path"`
+	Position   int                                                   `json:"position"`
+	Request    *DryRunRequest                                        `json:"request,omitempty"`
+}
+
+// DryRunStepParameters0 defines model for DryRunStep.Parameters.0.
+type DryRunStepParameters0 = string
+
+// DryRunStepParameters1 defines model for DryRunStep.Parameters.1.
+type DryRunStepParameters1 = float32
+
+// DryRunStepParameters2 defines model for DryRunStep.Parameters.2.
+type DryRunStepParameters2 = bool
+
+// DryRunStepParameters3 defines model for DryRunStep.Parameters.3.
+type DryRunStepParameters3 = []interface{}
+
+// DryRunStepParameters4 defines model for DryRunStep.Parameters.4.
+type DryRunStepParameters4 = map[string]interface{}
+
+// DryRunStep_Parameters_AdditionalProperties defines model for DryRunStep.parameters.AdditionalProperties.
+type DryRunStep_Parameters_AdditionalProperties struct {
+	union json.RawMessage
+}
+
+// DryRunTicket defines model for DryRunTicket.
+type DryRunTicket struct {
+	Conditions  []ConditionResult `json:"conditions"`
+	Matched     bool              `json:"matched"`
+	Steps       []DryRunStep      `json:"steps"`
+	TicketId    string            `json:"ticket_id"`
+	TriggerSeen bool              `json:"trigger_seen"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	Message string `json:"message"`
@@ -4600,6 +4695,12 @@ type CreateWorkflowParams struct {
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
 
+// DryRunDraftWorkflowParams defines parameters for DryRunDraftWorkflow.
+type DryRunDraftWorkflowParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
 // DeleteWorkflowParams defines parameters for DeleteWorkflow.
 type DeleteWorkflowParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
@@ -4614,6 +4715,12 @@ type GetWorkflowParams struct {
 
 // UpdateWorkflowParams defines parameters for UpdateWorkflow.
 type UpdateWorkflowParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// DryRunWorkflowParams defines parameters for DryRunWorkflow.
+type DryRunWorkflowParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
@@ -4750,8 +4857,14 @@ type AddTicketTagsJSONRequestBody = TicketTagsInput
 // CreateWorkflowJSONRequestBody defines body for CreateWorkflow for application/json ContentType.
 type CreateWorkflowJSONRequestBody = WorkflowInput
 
+// DryRunDraftWorkflowJSONRequestBody defines body for DryRunDraftWorkflow for application/json ContentType.
+type DryRunDraftWorkflowJSONRequestBody = DryRunInput
+
 // UpdateWorkflowJSONRequestBody defines body for UpdateWorkflow for application/json ContentType.
 type UpdateWorkflowJSONRequestBody = WorkflowUpdate
+
+// DryRunWorkflowJSONRequestBody defines body for DryRunWorkflow for application/json ContentType.
+type DryRunWorkflowJSONRequestBody = DryRunInput
 
 // RunWorkflowJSONRequestBody defines body for RunWorkflow for application/json ContentType.
 type RunWorkflowJSONRequestBody = RunInput
@@ -6948,6 +7061,286 @@ func (t *Condition) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsDryRunInputWorkflow0 returns the union data inside the DryRunInput_Workflow_AdditionalProperties as a DryRunInputWorkflow0
+func (t DryRunInput_Workflow_AdditionalProperties) AsDryRunInputWorkflow0() (DryRunInputWorkflow0, error) {
+	var body DryRunInputWorkflow0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunInputWorkflow0 overwrites any union data inside the DryRunInput_Workflow_AdditionalProperties as the provided DryRunInputWorkflow0
+func (t *DryRunInput_Workflow_AdditionalProperties) FromDryRunInputWorkflow0(v DryRunInputWorkflow0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunInputWorkflow0 performs a merge with any union data inside the DryRunInput_Workflow_AdditionalProperties, using the provided DryRunInputWorkflow0
+func (t *DryRunInput_Workflow_AdditionalProperties) MergeDryRunInputWorkflow0(v DryRunInputWorkflow0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunInputWorkflow1 returns the union data inside the DryRunInput_Workflow_AdditionalProperties as a DryRunInputWorkflow1
+func (t DryRunInput_Workflow_AdditionalProperties) AsDryRunInputWorkflow1() (DryRunInputWorkflow1, error) {
+	var body DryRunInputWorkflow1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunInputWorkflow1 overwrites any union data inside the DryRunInput_Workflow_AdditionalProperties as the provided DryRunInputWorkflow1
+func (t *DryRunInput_Workflow_AdditionalProperties) FromDryRunInputWorkflow1(v DryRunInputWorkflow1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunInputWorkflow1 performs a merge with any union data inside the DryRunInput_Workflow_AdditionalProperties, using the provided DryRunInputWorkflow1
+func (t *DryRunInput_Workflow_AdditionalProperties) MergeDryRunInputWorkflow1(v DryRunInputWorkflow1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunInputWorkflow2 returns the union data inside the DryRunInput_Workflow_AdditionalProperties as a DryRunInputWorkflow2
+func (t DryRunInput_Workflow_AdditionalProperties) AsDryRunInputWorkflow2() (DryRunInputWorkflow2, error) {
+	var body DryRunInputWorkflow2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunInputWorkflow2 overwrites any union data inside the DryRunInput_Workflow_AdditionalProperties as the provided DryRunInputWorkflow2
+func (t *DryRunInput_Workflow_AdditionalProperties) FromDryRunInputWorkflow2(v DryRunInputWorkflow2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunInputWorkflow2 performs a merge with any union data inside the DryRunInput_Workflow_AdditionalProperties, using the provided DryRunInputWorkflow2
+func (t *DryRunInput_Workflow_AdditionalProperties) MergeDryRunInputWorkflow2(v DryRunInputWorkflow2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunInputWorkflow3 returns the union data inside the DryRunInput_Workflow_AdditionalProperties as a DryRunInputWorkflow3
+func (t DryRunInput_Workflow_AdditionalProperties) AsDryRunInputWorkflow3() (DryRunInputWorkflow3, error) {
+	var body DryRunInputWorkflow3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunInputWorkflow3 overwrites any union data inside the DryRunInput_Workflow_AdditionalProperties as the provided DryRunInputWorkflow3
+func (t *DryRunInput_Workflow_AdditionalProperties) FromDryRunInputWorkflow3(v DryRunInputWorkflow3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunInputWorkflow3 performs a merge with any union data inside the DryRunInput_Workflow_AdditionalProperties, using the provided DryRunInputWorkflow3
+func (t *DryRunInput_Workflow_AdditionalProperties) MergeDryRunInputWorkflow3(v DryRunInputWorkflow3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunInputWorkflow4 returns the union data inside the DryRunInput_Workflow_AdditionalProperties as a DryRunInputWorkflow4
+func (t DryRunInput_Workflow_AdditionalProperties) AsDryRunInputWorkflow4() (DryRunInputWorkflow4, error) {
+	var body DryRunInputWorkflow4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunInputWorkflow4 overwrites any union data inside the DryRunInput_Workflow_AdditionalProperties as the provided DryRunInputWorkflow4
+func (t *DryRunInput_Workflow_AdditionalProperties) FromDryRunInputWorkflow4(v DryRunInputWorkflow4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunInputWorkflow4 performs a merge with any union data inside the DryRunInput_Workflow_AdditionalProperties, using the provided DryRunInputWorkflow4
+func (t *DryRunInput_Workflow_AdditionalProperties) MergeDryRunInputWorkflow4(v DryRunInputWorkflow4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DryRunInput_Workflow_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DryRunInput_Workflow_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsDryRunStepParameters0 returns the union data inside the DryRunStep_Parameters_AdditionalProperties as a DryRunStepParameters0
+func (t DryRunStep_Parameters_AdditionalProperties) AsDryRunStepParameters0() (DryRunStepParameters0, error) {
+	var body DryRunStepParameters0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunStepParameters0 overwrites any union data inside the DryRunStep_Parameters_AdditionalProperties as the provided DryRunStepParameters0
+func (t *DryRunStep_Parameters_AdditionalProperties) FromDryRunStepParameters0(v DryRunStepParameters0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunStepParameters0 performs a merge with any union data inside the DryRunStep_Parameters_AdditionalProperties, using the provided DryRunStepParameters0
+func (t *DryRunStep_Parameters_AdditionalProperties) MergeDryRunStepParameters0(v DryRunStepParameters0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunStepParameters1 returns the union data inside the DryRunStep_Parameters_AdditionalProperties as a DryRunStepParameters1
+func (t DryRunStep_Parameters_AdditionalProperties) AsDryRunStepParameters1() (DryRunStepParameters1, error) {
+	var body DryRunStepParameters1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunStepParameters1 overwrites any union data inside the DryRunStep_Parameters_AdditionalProperties as the provided DryRunStepParameters1
+func (t *DryRunStep_Parameters_AdditionalProperties) FromDryRunStepParameters1(v DryRunStepParameters1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunStepParameters1 performs a merge with any union data inside the DryRunStep_Parameters_AdditionalProperties, using the provided DryRunStepParameters1
+func (t *DryRunStep_Parameters_AdditionalProperties) MergeDryRunStepParameters1(v DryRunStepParameters1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunStepParameters2 returns the union data inside the DryRunStep_Parameters_AdditionalProperties as a DryRunStepParameters2
+func (t DryRunStep_Parameters_AdditionalProperties) AsDryRunStepParameters2() (DryRunStepParameters2, error) {
+	var body DryRunStepParameters2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunStepParameters2 overwrites any union data inside the DryRunStep_Parameters_AdditionalProperties as the provided DryRunStepParameters2
+func (t *DryRunStep_Parameters_AdditionalProperties) FromDryRunStepParameters2(v DryRunStepParameters2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunStepParameters2 performs a merge with any union data inside the DryRunStep_Parameters_AdditionalProperties, using the provided DryRunStepParameters2
+func (t *DryRunStep_Parameters_AdditionalProperties) MergeDryRunStepParameters2(v DryRunStepParameters2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunStepParameters3 returns the union data inside the DryRunStep_Parameters_AdditionalProperties as a DryRunStepParameters3
+func (t DryRunStep_Parameters_AdditionalProperties) AsDryRunStepParameters3() (DryRunStepParameters3, error) {
+	var body DryRunStepParameters3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunStepParameters3 overwrites any union data inside the DryRunStep_Parameters_AdditionalProperties as the provided DryRunStepParameters3
+func (t *DryRunStep_Parameters_AdditionalProperties) FromDryRunStepParameters3(v DryRunStepParameters3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunStepParameters3 performs a merge with any union data inside the DryRunStep_Parameters_AdditionalProperties, using the provided DryRunStepParameters3
+func (t *DryRunStep_Parameters_AdditionalProperties) MergeDryRunStepParameters3(v DryRunStepParameters3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDryRunStepParameters4 returns the union data inside the DryRunStep_Parameters_AdditionalProperties as a DryRunStepParameters4
+func (t DryRunStep_Parameters_AdditionalProperties) AsDryRunStepParameters4() (DryRunStepParameters4, error) {
+	var body DryRunStepParameters4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDryRunStepParameters4 overwrites any union data inside the DryRunStep_Parameters_AdditionalProperties as the provided DryRunStepParameters4
+func (t *DryRunStep_Parameters_AdditionalProperties) FromDryRunStepParameters4(v DryRunStepParameters4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDryRunStepParameters4 performs a merge with any union data inside the DryRunStep_Parameters_AdditionalProperties, using the provided DryRunStepParameters4
+func (t *DryRunStep_Parameters_AdditionalProperties) MergeDryRunStepParameters4(v DryRunStepParameters4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DryRunStep_Parameters_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DryRunStep_Parameters_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsParameterSpecDefault0 returns the union data inside the ParameterSpec_Default as a ParameterSpecDefault0
 func (t ParameterSpec_Default) AsParameterSpecDefault0() (ParameterSpecDefault0, error) {
 	var body ParameterSpecDefault0
@@ -8359,6 +8752,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/workflows (the `CreateWorkflow` operationId).
 	CreateWorkflow(ctx context.Context, params *CreateWorkflowParams, body CreateWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DryRunDraftWorkflowWithBody Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+	DryRunDraftWorkflowWithBody(ctx context.Context, params *DryRunDraftWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DryRunDraftWorkflow Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+	DryRunDraftWorkflow(ctx context.Context, params *DryRunDraftWorkflowParams, body DryRunDraftWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteWorkflow Delete a workflow (admin)
 	//
 	// Corresponds with DELETE /api/workflows/{workflow} (the `DeleteWorkflow` operationId).
@@ -8382,6 +8789,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/workflows/{workflow} (the `UpdateWorkflow` operationId).
 	UpdateWorkflow(ctx context.Context, workflow string, params *UpdateWorkflowParams, body UpdateWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DryRunWorkflowWithBody Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+	DryRunWorkflowWithBody(ctx context.Context, workflow string, params *DryRunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DryRunWorkflow Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+	DryRunWorkflow(ctx context.Context, workflow string, params *DryRunWorkflowParams, body DryRunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkflowRuns List a workflow's runs, newest first
 	//
@@ -9952,6 +10373,40 @@ func (c *Client) CreateWorkflow(ctx context.Context, params *CreateWorkflowParam
 	return c.Client.Do(req)
 }
 
+// DryRunDraftWorkflowWithBody Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+func (c *Client) DryRunDraftWorkflowWithBody(ctx context.Context, params *DryRunDraftWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDryRunDraftWorkflowRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DryRunDraftWorkflow Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+func (c *Client) DryRunDraftWorkflow(ctx context.Context, params *DryRunDraftWorkflowParams, body DryRunDraftWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDryRunDraftWorkflowRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteWorkflow Delete a workflow (admin)
 //
 // Corresponds with DELETE /api/workflows/{workflow} (the `DeleteWorkflow` operationId).
@@ -10006,6 +10461,40 @@ func (c *Client) UpdateWorkflowWithBody(ctx context.Context, workflow string, pa
 // Corresponds with PUT /api/workflows/{workflow} (the `UpdateWorkflow` operationId).
 func (c *Client) UpdateWorkflow(ctx context.Context, workflow string, params *UpdateWorkflowParams, body UpdateWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWorkflowRequest(c.Server, workflow, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DryRunWorkflowWithBody Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+func (c *Client) DryRunWorkflowWithBody(ctx context.Context, workflow string, params *DryRunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDryRunWorkflowRequestWithBody(c.Server, workflow, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DryRunWorkflow Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+func (c *Client) DryRunWorkflow(ctx context.Context, workflow string, params *DryRunWorkflowParams, body DryRunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDryRunWorkflowRequest(c.Server, workflow, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -14164,6 +14653,59 @@ func NewCreateWorkflowRequestWithBody(server string, params *CreateWorkflowParam
 	return req, nil
 }
 
+// NewDryRunDraftWorkflowRequest calls the generic DryRunDraftWorkflow builder with application/json body
+func NewDryRunDraftWorkflowRequest(server string, params *DryRunDraftWorkflowParams, body DryRunDraftWorkflowJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDryRunDraftWorkflowRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewDryRunDraftWorkflowRequestWithBody constructs an http.Request for the DryRunDraftWorkflow method, with any body, and a specified content type
+func NewDryRunDraftWorkflowRequestWithBody(server string, params *DryRunDraftWorkflowParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/dry-run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteWorkflowRequest constructs an http.Request for the DeleteWorkflow method
 func NewDeleteWorkflowRequest(server string, workflow string, params *DeleteWorkflowParams) (*http.Request, error) {
 	var err error
@@ -14296,6 +14838,66 @@ func NewUpdateWorkflowRequestWithBody(server string, workflow string, params *Up
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDryRunWorkflowRequest calls the generic DryRunWorkflow builder with application/json body
+func NewDryRunWorkflowRequest(server string, workflow string, params *DryRunWorkflowParams, body DryRunWorkflowJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDryRunWorkflowRequestWithBody(server, workflow, params, "application/json", bodyReader)
+}
+
+// NewDryRunWorkflowRequestWithBody constructs an http.Request for the DryRunWorkflow method, with any body, and a specified content type
+func NewDryRunWorkflowRequestWithBody(server string, workflow string, params *DryRunWorkflowParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workflow", workflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/workflows/%s/dry-run", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -15616,6 +16218,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/workflows (the `CreateWorkflow` operationId).
 	CreateWorkflowWithResponse(ctx context.Context, params *CreateWorkflowParams, body CreateWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWorkflowResponse, error)
 
+	// DryRunDraftWorkflowWithBodyWithResponse Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+	DryRunDraftWorkflowWithBodyWithResponse(ctx context.Context, params *DryRunDraftWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DryRunDraftWorkflowResponse, error)
+
+	// DryRunDraftWorkflowWithResponse Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+	DryRunDraftWorkflowWithResponse(ctx context.Context, params *DryRunDraftWorkflowParams, body DryRunDraftWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*DryRunDraftWorkflowResponse, error)
+
 	// DeleteWorkflowWithResponse Delete a workflow (admin)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -15643,6 +16259,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/workflows/{workflow} (the `UpdateWorkflow` operationId).
 	UpdateWorkflowWithResponse(ctx context.Context, workflow string, params *UpdateWorkflowParams, body UpdateWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWorkflowResponse, error)
+
+	// DryRunWorkflowWithBodyWithResponse Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+	DryRunWorkflowWithBodyWithResponse(ctx context.Context, workflow string, params *DryRunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DryRunWorkflowResponse, error)
+
+	// DryRunWorkflowWithResponse Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+	DryRunWorkflowWithResponse(ctx context.Context, workflow string, params *DryRunWorkflowParams, body DryRunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*DryRunWorkflowResponse, error)
 
 	// ListWorkflowRunsWithResponse List a workflow's runs, newest first
 	//
@@ -21868,6 +22498,107 @@ func (r CreateWorkflowResponse) ContentType() string {
 	return ""
 }
 
+// DryRunDraftWorkflowResponse429Headers the declared response headers of an HTTP 429 response for DryRunDraftWorkflow
+type DryRunDraftWorkflowResponse429Headers struct {
+	RetryAfter int
+}
+
+type DryRunDraftWorkflowResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data DryRunAnswer `json:"data"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DryRunDraftWorkflowResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON200() *struct {
+	Data DryRunAnswer `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DryRunDraftWorkflowResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DryRunDraftWorkflowResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DryRunDraftWorkflowResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DryRunDraftWorkflowResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DryRunDraftWorkflowResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteWorkflowResponse429Headers the declared response headers of an HTTP 429 response for DeleteWorkflow
 type DeleteWorkflowResponse429Headers struct {
 	RetryAfter int
@@ -22119,6 +22850,114 @@ func (r UpdateWorkflowResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWorkflowResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DryRunWorkflowResponse429Headers the declared response headers of an HTTP 429 response for DryRunWorkflow
+type DryRunWorkflowResponse429Headers struct {
+	RetryAfter int
+}
+
+type DryRunWorkflowResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data DryRunAnswer `json:"data"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DryRunWorkflowResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON200() *struct {
+	Data DryRunAnswer `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DryRunWorkflowResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r DryRunWorkflowResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DryRunWorkflowResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DryRunWorkflowResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DryRunWorkflowResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -24174,6 +25013,32 @@ func (c *ClientWithResponses) CreateWorkflowWithResponse(ctx context.Context, pa
 	return ParseCreateWorkflowResponse(rsp)
 }
 
+// DryRunDraftWorkflowWithBodyWithResponse Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+func (c *ClientWithResponses) DryRunDraftWorkflowWithBodyWithResponse(ctx context.Context, params *DryRunDraftWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DryRunDraftWorkflowResponse, error) {
+	rsp, err := c.DryRunDraftWorkflowWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDryRunDraftWorkflowResponse(rsp)
+}
+
+// DryRunDraftWorkflowWithResponse Try a draft workflow (not saved) on one ticket or the recent ones: what would match and what each step would do, rendered; nothing is written or sent (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/workflows/dry-run (the `DryRunDraftWorkflow` operationId).
+func (c *ClientWithResponses) DryRunDraftWorkflowWithResponse(ctx context.Context, params *DryRunDraftWorkflowParams, body DryRunDraftWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*DryRunDraftWorkflowResponse, error) {
+	rsp, err := c.DryRunDraftWorkflow(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDryRunDraftWorkflowResponse(rsp)
+}
+
 // DeleteWorkflowWithResponse Delete a workflow (admin)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -24224,6 +25089,32 @@ func (c *ClientWithResponses) UpdateWorkflowWithResponse(ctx context.Context, wo
 		return nil, err
 	}
 	return ParseUpdateWorkflowResponse(rsp)
+}
+
+// DryRunWorkflowWithBodyWithResponse Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+func (c *ClientWithResponses) DryRunWorkflowWithBodyWithResponse(ctx context.Context, workflow string, params *DryRunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DryRunWorkflowResponse, error) {
+	rsp, err := c.DryRunWorkflowWithBody(ctx, workflow, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDryRunWorkflowResponse(rsp)
+}
+
+// DryRunWorkflowWithResponse Try a saved workflow, or one of its versions, on one ticket or the recent ones; nothing is written or sent (admin)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/workflows/{workflow}/dry-run (the `DryRunWorkflow` operationId).
+func (c *ClientWithResponses) DryRunWorkflowWithResponse(ctx context.Context, workflow string, params *DryRunWorkflowParams, body DryRunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*DryRunWorkflowResponse, error) {
+	rsp, err := c.DryRunWorkflow(ctx, workflow, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDryRunWorkflowResponse(rsp)
 }
 
 // ListWorkflowRunsWithResponse List a workflow's runs, newest first
@@ -29765,6 +30656,96 @@ func ParseCreateWorkflowResponse(rsp *http.Response) (*CreateWorkflowResponse, e
 	return response, nil
 }
 
+// ParseDryRunDraftWorkflowResponse parses an HTTP response from a DryRunDraftWorkflowWithResponse call
+func ParseDryRunDraftWorkflowResponse(rsp *http.Response) (*DryRunDraftWorkflowResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DryRunDraftWorkflowResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data DryRunAnswer `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DryRunDraftWorkflowResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDeleteWorkflowResponse parses an HTTP response from a DeleteWorkflowWithResponse call
 func ParseDeleteWorkflowResponse(rsp *http.Response) (*DeleteWorkflowResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29981,6 +30962,103 @@ func ParseUpdateWorkflowResponse(rsp *http.Response) (*UpdateWorkflowResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateWorkflowResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDryRunWorkflowResponse parses an HTTP response from a DryRunWorkflowWithResponse call
+func ParseDryRunWorkflowResponse(rsp *http.Response) (*DryRunWorkflowResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DryRunWorkflowResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data DryRunAnswer `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DryRunWorkflowResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
