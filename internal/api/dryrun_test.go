@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/deskflow/deskflow/internal/storage"
 )
 
 // contentHash hashes every row of every deskflow table (River's own
@@ -92,6 +94,12 @@ func TestDryRun(t *testing.T) {
 				c.Close()
 			}
 		}()
+		// A workspace with a history: 998 tickets, then the two below.
+		for i := range 998 {
+			if _, err := e.db.CreateTicket(t.Context(), e.wsA, storage.NewTicket{Subject: fmt.Sprint("Older ", i), Body: "older message", ContactEmail: fmt.Sprintf("c%d@example.com", i%50)}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		refund := e.newTicket("Refund please", "I want a refund for order 7", "ann@example.com", nil)
 		other := e.newTicket("Hello", "just saying hi", "bob@example.com", nil)
 		e.settle("")
@@ -107,6 +115,9 @@ func TestDryRun(t *testing.T) {
 			act("add_internal_note", map[string]any{"content": "Refund asked by {{customer.email}}"}))
 		since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 		answer := e.must(200, e.asAdmin("POST", "/api/workflows/dry-run", map[string]any{"workflow": draft, "since": since, "limit": 1000})).data()
+		if n := len(answer["tickets"].([]any)); n != 1000 {
+			t.Errorf("%d tickets tried, want the last 1,000", n)
+		}
 		results := map[string]map[string]any{}
 		for _, r := range answer["tickets"].([]any) {
 			m := r.(map[string]any)
