@@ -74,11 +74,16 @@ func (s *Server) listTicketRuns(w http.ResponseWriter, r *http.Request, p princi
 }
 
 func (s *Server) showRun(w http.ResponseWriter, r *http.Request, p principal) error {
+	return s.answerRun(w, r, p, s.db.GetRun)
+}
+
+// answerRun answers the view of the path's run as get gives it.
+func (s *Server) answerRun(w http.ResponseWriter, r *http.Request, p principal, get func(ctx context.Context, ws int64, id string) (*run.Run, error)) error {
 	id, err := pathID(r, "run")
 	if err != nil {
 		return err
 	}
-	x, err := s.db.GetRun(r.Context(), p.WorkspaceID, id)
+	x, err := get(r.Context(), p.WorkspaceID, id)
 	if err != nil {
 		return err
 	}
@@ -208,17 +213,5 @@ func (s *Server) listTicketTimers(w http.ResponseWriter, r *http.Request, p prin
 }
 
 func (s *Server) replayRun(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := pathID(r, "run")
-	if err != nil {
-		return err
-	}
-	x, err := s.engine.Replay(r.Context(), p.WorkspaceID, id)
-	if err != nil {
-		return err
-	}
-	views, err := s.viewRuns(r.Context(), p.WorkspaceID, []*run.Run{x})
-	if err != nil {
-		return err
-	}
-	return ok(w, views[0])
+	return s.answerRun(w, r, p, s.engine.Replay)
 }
