@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"testing"
@@ -101,5 +103,35 @@ func TestInboundIMAP(t *testing.T) {
 			last, _ := e.must(200, e.asAdmin("GET", "/api/channels/"+channel+"/status", nil)).data()["last_error"].(string)
 			return strings.Contains(last, "log in")
 		})
+	})
+}
+
+// TestInboundIMAPTLS: mailboxes reached over TLS from the first byte and
+// over STARTTLS, the server's certificate verified.
+func TestInboundIMAPTLS(t *testing.T) {
+	imaptest.Require(t)
+	eachBackend(t, func(t *testing.T, e *env) {
+		imapServer := imaptest.Start(t)
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(imapServer.CertPEM)
+		e.config.Mail = app.MailConfig{Scan: 50 * time.Millisecond, TLS: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+		e.restart(func() {})
+		for _, c := range []struct {
+			user, mode string
+			port       int
+		}{{"implicit", "implicit", imapServer.TLSPort}, {"starttls", "starttls", imapServer.Port}} {
+			address := c.user + "@acme.test"
+			channel := e.create("/api/channels", map[string]any{"name": c.mode, "type": "email",
+				"settings":    map[string]any{"address": address, "imap": map[string]any{"host": imapServer.Host, "port": c.port, "tls": c.mode, "username": c.user, "poll_seconds": 5}},
+				"credentials": map[string]any{"imap_password": imaptest.Password}})
+			subject := "Over " + c.mode
+			imapServer.Append(t, c.user, "INBOX", []byte(fmt.Sprintf("From: dan@example.com\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@example.com>\r\n\r\nsecure\r\n", address, subject, c.mode)))
+			e.eventually("the "+c.mode+" mailbox's message becomes a ticket", func() bool {
+				return len(e.ticketsWith(subject, e.wsA, e.adminA)) == 1
+			})
+			if st := e.must(200, e.asAdmin("GET", "/api/channels/"+channel+"/status", nil)).data(); st["last_error"] != "" {
+				t.Errorf("%s: %v", c.mode, st)
+			}
+		}
 	})
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
+
+	"github.com/deskflow/deskflow/internal/integration/smtpmail/smtptest"
 )
 
 // Binary is Dovecot's executable.
@@ -26,11 +28,14 @@ const Binary = "/usr/sbin/dovecot"
 // Password is every user's password.
 const Password = "secret"
 
-// Server is a running Dovecot.
+// Server is a running Dovecot: Port speaks IMAP (with STARTTLS), TLSPort
+// IMAP over TLS from the first byte, with the self-signed CertPEM.
 type Server struct {
-	Host string
-	Port int
-	dir  string
+	Host    string
+	Port    int
+	TLSPort int
+	CertPEM []byte
+	dir     string
 }
 
 // Require skips (or, in CI, fails) the test without Dovecot.
@@ -63,13 +68,21 @@ func Start(t testing.TB) *Server {
 			t.Fatal(err)
 		}
 	}
-	port := freePort(t)
+	port, tlsPort := freePort(t), freePort(t)
+	certPEM, keyPEM := smtptest.SelfSigned(t)
+	for name, content := range map[string][]byte{"cert.pem": certPEM, "key.pem": keyPEM} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	conf := fmt.Sprintf(`protocols = imap
 listen = 127.0.0.1
 base_dir = %[1]s/run
 state_dir = %[1]s/run
 log_path = %[1]s/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_max_userip_connections = 100
@@ -90,13 +103,15 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[4]d
+    ssl = yes
   }
 }
 service anvil {
   chroot =
 }
-`, dir, port, Password)
+`, dir, port, Password, tlsPort)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -111,7 +126,7 @@ service anvil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	s := &Server{Host: "127.0.0.1", Port: port, dir: dir}
+	s := &Server{Host: "127.0.0.1", Port: port, TLSPort: tlsPort, CertPEM: certPEM, dir: dir}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		conn, err := net.Dial("tcp", s.Addr())

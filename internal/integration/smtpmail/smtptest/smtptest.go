@@ -146,7 +146,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.Mkdir(mailDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	certPEM, keyPEM := selfSigned(t)
+	certPEM, keyPEM := SelfSigned(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
 		t.Fatal(err)
@@ -281,8 +281,9 @@ func (s *Server) Deliveries(t testing.TB) []Delivery {
 	return out
 }
 
-// selfSigned makes a certificate for 127.0.0.1, ::1 and localhost.
-func selfSigned(t testing.TB) (certPEM, keyPEM []byte) {
+// SelfSigned makes a certificate for 127.0.0.1, ::1 and localhost (test
+// servers, SMTP and IMAP).
+func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
