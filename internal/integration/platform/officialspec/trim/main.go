@@ -63,17 +63,20 @@ func run(specPath, catalogPath, prefix, out string) error {
 		kept[p] = trimmed
 	}
 	components, _ := spec["components"].(map[string]any)
-	schemas, _ := components["schemas"].(map[string]any)
-	used := map[string]any{}
+	used := map[string]map[string]any{} // kind (schemas, parameters, …) → name → value
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case map[string]any:
 			if ref, ok := v["$ref"].(string); ok {
-				name := strings.TrimPrefix(ref, "#/components/schemas/")
-				if _, seen := used[name]; !seen && schemas[name] != nil {
-					used[name] = schemas[name]
-					walk(schemas[name])
+				kind, name, _ := strings.Cut(strings.TrimPrefix(ref, "#/components/"), "/")
+				group, _ := components[kind].(map[string]any)
+				if used[kind] == nil {
+					used[kind] = map[string]any{}
+				}
+				if _, seen := used[kind][name]; !seen && group[name] != nil {
+					used[kind][name] = group[name]
+					walk(group[name])
 				}
 			}
 			for _, x := range v {
@@ -86,14 +89,18 @@ func run(specPath, catalogPath, prefix, out string) error {
 		}
 	}
 	walk(kept)
-	result := map[string]any{"paths": kept, "components": map[string]any{"schemas": used}}
+	keptComponents := map[string]any{}
+	for kind, group := range used {
+		keptComponents[kind] = group
+	}
+	if sec, ok := components["securitySchemes"]; ok {
+		keptComponents["securitySchemes"] = sec
+	}
+	result := map[string]any{"paths": kept, "components": keptComponents}
 	for _, k := range []string{"openapi", "info", "servers", "security"} {
 		if v, ok := spec[k]; ok {
 			result[k] = v
 		}
-	}
-	if sec, ok := components["securitySchemes"]; ok {
-		result["components"].(map[string]any)["securitySchemes"] = sec
 	}
 	data, err := json.MarshalIndent(result, "", " ")
 	if err != nil {
