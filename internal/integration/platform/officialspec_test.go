@@ -15,6 +15,7 @@ import (
 var officialSpecs = map[string]string{
 	"stripe": "officialspec/stripe.json",
 	"github": "officialspec/github.json",
+	"jira":   "officialspec/jira.json",
 }
 
 var pathParamRe = regexp.MustCompile(`\{[^}]*\}`)
@@ -79,6 +80,15 @@ func checkAgainstSpec(doc *openapi3.T, a *Action, bodyEncoding string) error {
 			sent["query:"+top] = true
 			sent["body:"+top] = true
 		case "body":
+			if p.field() == "$" { // the parameter is the whole body
+				if body == nil {
+					return fmt.Errorf("parameter %s: the operation has no body", p.Name)
+				}
+				if err := compatibleType(p, body, false); err != nil {
+					return fmt.Errorf("parameter %s: %w", p.Name, err)
+				}
+				continue
+			}
 			top := strings.SplitN(p.field(), ".", 2)[0]
 			if bodyProperty(body, top) == nil {
 				return fmt.Errorf("parameter %s: no body field %q", p.Name, top)
