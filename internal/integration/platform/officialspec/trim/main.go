@@ -1,0 +1,130 @@
+// Command trim cuts a full OpenAPI 3 description down to the operations a
+// platform catalog file uses, and the component schemas they reference.
+//
+//	go run ./internal/integration/platform/officialspec/trim \
+//	  -spec spec3.json -catalog internal/integration/platform/catalog/stripe.json \
+//	  -out internal/integration/platform/officialspec/stripe.json
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"regexp"
+	"strings"
+)
+
+var placeholder = regexp.MustCompile(`\{[^}]*\}`)
+
+func main() {
+	specPath := flag.String("spec", "", "full OpenAPI 3 JSON description")
+	catalogPath := flag.String("catalog", "", "platform catalog JSON file")
+	prefix := flag.String("prefix", "", "path prefix of the catalog's base URL (e.g. /rest/api/3)")
+	out := flag.String("out", "", "trimmed output file")
+	flag.Parse()
+	if err := run(*specPath, *catalogPath, *prefix, *out); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(specPath, catalogPath, prefix, out string) error {
+	var spec map[string]any
+	if err := readJSON(specPath, &spec); err != nil {
+		return err
+	}
+	var catalog struct {
+		Actions []struct{ Method, Path string } `json:"actions"`
+		Test    struct{ Method, Path string }   `json:"test"`
+	}
+	if err := readJSON(catalogPath, &catalog); err != nil {
+		return err
+	}
+	wanted := map[string][]string{} // normalized path → methods
+	for _, a := range append(catalog.Actions, catalog.Test) {
+		key := placeholder.ReplaceAllString(prefix+a.Path, "{}")
+		wanted[key] = append(wanted[key], strings.ToLower(a.Method))
+	}
+	paths, _ := spec["paths"].(map[string]any)
+	kept := map[string]any{}
+	for p, item := range paths {
+		methods, ok := wanted[placeholder.ReplaceAllString(p, "{}")]
+		if !ok {
+			continue
+		}
+		ops := item.(map[string]any)
+		trimmed := map[string]any{}
+		for k, v := range ops {
+			if k == "parameters" || contains(methods, k) {
+				trimmed[k] = v
+			}
+		}
+		kept[p] = trimmed
+	}
+	components, _ := spec["components"].(map[string]any)
+	used := map[string]map[string]any{} // kind (schemas, parameters, …) → name → value
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				kind, name, _ := strings.Cut(strings.TrimPrefix(ref, "#/components/"), "/")
+				group, _ := components[kind].(map[string]any)
+				if used[kind] == nil {
+					used[kind] = map[string]any{}
+				}
+				if _, seen := used[kind][name]; !seen && group[name] != nil {
+					used[kind][name] = group[name]
+					walk(group[name])
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(kept)
+	keptComponents := map[string]any{}
+	for kind, group := range used {
+		keptComponents[kind] = group
+	}
+	if sec, ok := components["securitySchemes"]; ok {
+		keptComponents["securitySchemes"] = sec
+	}
+	result := map[string]any{"paths": kept, "components": keptComponents}
+	for _, k := range []string{"openapi", "info", "servers", "security"} {
+		if v, ok := spec[k]; ok {
+			result[k] = v
+		}
+	}
+	data, err := json.MarshalIndent(result, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, append(data, '\n'), 0o644)
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
