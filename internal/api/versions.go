@@ -108,13 +108,5 @@ func (s *Server) restoreVersion(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
-	wf, err := s.workflows.Update(r.Context(), p.WorkspaceID, current, body)
-	if err != nil {
-		return err
-	}
-	wf.Author = author(p)
-	if wf, err = s.engine.SaveWorkflow(r.Context(), p.WorkspaceID, wf); err != nil {
-		return err
-	}
-	return ok(w, wf)
+	return s.updateWith(w, r, p, current, body)
 }
