@@ -9,39 +9,17 @@ import (
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/integration/llm"
 	"github.com/deskflow/deskflow/internal/storage"
-	"github.com/deskflow/deskflow/internal/template"
 	"github.com/deskflow/deskflow/internal/validate"
 )
 
-// Limits of AI configuration.
-const (
-	maxReplyBody  = 64 << 10
-	maxReplyTitle = 200
-)
-
-// readSavedReply reads {title, body}; the body is a template checked like a
-// workflow's.
+// readSavedReply reads {title, body} over sr.
 func readSavedReply(w http.ResponseWriter, r *http.Request, sr helpdesk.SavedReply) (helpdesk.SavedReply, error) {
 	body, err := readJSON(w, r)
 	if err != nil {
 		return sr, err
 	}
 	var errs validate.Errors
-	obj := validate.NewObject(&errs, "", body)
-	if sr.ID == "" || obj.Has("title") {
-		sr.Title = strings.TrimSpace(text(obj, "title", true, maxReplyTitle))
-	}
-	if sr.ID == "" || obj.Has("body") {
-		if b, ok := obj.String("body", true); ok {
-			if len(b) > maxReplyBody {
-				errs.Add("body", "must be at most %d bytes", maxReplyBody)
-			} else if _, err := template.Parse(b, template.DefaultSchema); err != nil {
-				errs.Add("body", "invalid template: %s", err.Error())
-			}
-			sr.Body = b
-		}
-	}
-	obj.RejectUnknown(readOnly...)
+	sr = helpdesk.ReadSavedReply(validate.NewObject(&errs, "", body), sr, readOnly...)
 	return sr, errs.Err()
 }
 

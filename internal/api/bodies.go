@@ -171,3 +171,27 @@ type (
 	workflowInput  struct{}
 	workflowUpdate struct{}
 )
+
+// bundleInput is the body of POST /api/import: a bundle as GET
+// /api/export answers it. Every kind may be left out (it is then not
+// touched).
+type bundleInput struct {
+	Version       int                 `json:"version,omitempty" doc:"The bundle format's version: 1."`
+	BusinessHours *businessHoursInput `json:"business_hours,omitempty" doc:"The workspace's business hours; left as they are when omitted."`
+	Tags          []string            `json:"tags,omitempty" doc:"Tag names, each once (case-insensitively)."`
+	Teams         []string            `json:"teams,omitempty" doc:"Team names, each once (case-insensitively)."`
+	SavedReplies  []bundleSavedReply  `json:"saved_replies,omitempty" doc:"Saved replies, known by their titles."`
+	Connectors    []bundleConnector   `json:"connectors,omitempty" doc:"Connectors without credentials, known by their names."`
+	Workflows     []workflowInput     `json:"workflows,omitempty" doc:"Workflows as POST /api/workflows takes them, known by their names; where the API takes an id, a bundle has a name: a tag's, team's, connector's or channel's name, a user's email (or name when the user has none)."`
+}
+
+type bundleSavedReply struct {
+	Title string `json:"title" minLength:"1" maxLength:"200"`
+	Body  string `json:"body" minLength:"1" maxLength:"65536" doc:"A template, parsed when saved."`
+}
+
+type bundleConnector struct {
+	Type     string         `json:"type" enum:"connector_type" doc:"Cannot change for a connector of the workspace."`
+	Name     string         `json:"name" minLength:"1" maxLength:"100"`
+	Settings map[string]any `json:"settings,omitempty" doc:"The settings of the connector's type (ConnectorSettings_<type>)."`
+}

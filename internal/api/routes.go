@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/deskflow/deskflow/internal/bundle"
 	"net/http"
 	"reflect"
 	"slices"
@@ -192,6 +193,14 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/workflows/{workflow}/versions/{version}/diff", id: "diffWorkflowVersion", tag: "workflows", summary: "What changed from version ?from (default: the one before) to this one, by path: trigger, conditions, actions, parameters",
 			out: of[versionDiff](), query: []queryParam{{name: "from", description: "The version to compare with (default: the one before)."}}, handle: s.diffVersion},
 		{method: "POST", pattern: "/api/workflows/{workflow}/versions/{version}/restore", id: "restoreWorkflowVersion", tag: "workflows", access: adminOnly, summary: "Make a version's definition the workflow's again: a new version equal to it (admin)", out: of[*workflow.Workflow](), handle: s.restoreVersion},
+		{method: "GET", pattern: "/api/export", id: "exportAutomation", tag: "workflows", access: adminOnly, summary: "The workspace's automation as a bundle: workflows, tags, teams, business hours, saved replies and connectors (without credentials), naming objects by name instead of id (admin)",
+			out: of[*bundle.Bundle](), errors: map[int]string{http.StatusConflict: "Two objects of a kind share a name, or there are too many to export: the message says which."}, handle: s.exportBundle},
+		{method: "POST", pattern: "/api/import", id: "importAutomation", tag: "workflows", access: adminOnly, summary: "Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)",
+			description: "Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.",
+			in:          of[bundleInput](), out: of[importAnswer](),
+			query: []queryParam{{name: "dry_run", description: "true: answer the plan without applying it.", values: []string{"true", "false"}}, {name: "prune", description: "true: delete the objects of the kinds the bundle lists that it does not hold.", values: []string{"true", "false"}}},
+			errors: map[int]string{http.StatusConflict: "An object to delete is still used by a workflow the bundle keeps.",
+				http.StatusInternalServerError: "The apply failed in the database: none of it was applied."}, handle: s.importBundle},
 		{method: "GET", pattern: "/api/workflows/{workflow}/runs", id: "listWorkflowRuns", tag: "runs", summary: "List a workflow's runs, newest first", out: of[[]runView](), paged: true, handle: s.listWorkflowRuns},
 		{method: "POST", pattern: "/api/workflows/{workflow}/runs", id: "runWorkflow", tag: "runs", summary: "Run a manual workflow on a ticket", in: of[runInput](), out: of[runView](), status: http.StatusCreated, handle: s.runWorkflow},
 	}

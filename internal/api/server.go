@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/deskflow/deskflow/internal/bundle"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -55,6 +56,7 @@ type Config struct {
 type Server struct {
 	db        *storage.DB
 	engine    *engine.Engine
+	bundles   *bundle.Service
 	sealer    *connector.Sealer
 	log       *slog.Logger
 	workflows *workflow.Validator
@@ -83,6 +85,8 @@ func New(cfg Config) *Server {
 			Schema:   template.DefaultSchema,
 			CheckURL: cfg.CheckURL,
 		},
+		bundles: &bundle.Service{DB: cfg.DB, Engine: cfg.Engine,
+			Workflows: workflow.Validator{Schema: template.DefaultSchema, CheckURL: cfg.CheckURL}},
 		mux:             http.NewServeMux(),
 		metrics:         metrics.Handler(cfg.MetricsToken),
 		maxMessageBytes: cfg.MaxMessageBytes,

@@ -21,6 +21,17 @@ type Input struct {
 // is set (type fixed, omitted fields kept, credentials merged key by key; an
 // empty string deletes a credential).
 func Parse(body any, current *Connector) (Input, error) {
+	return parse(body, current, true)
+}
+
+// ParseDefinition validates a connector as an automation bundle describes
+// it: type, name and settings. Credentials are not part of it (they are set
+// through the API), so none is required and a credentials key is refused.
+func ParseDefinition(body any, current *Connector) (Input, error) {
+	return parse(body, current, false)
+}
+
+func parse(body any, current *Connector, withCredentials bool) (Input, error) {
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
 	in := Input{Credentials: map[string]string{}}
@@ -52,7 +63,10 @@ func Parse(body any, current *Connector) (Input, error) {
 		settings.RejectUnknown()
 		in.Settings = settings.Values
 	}
-	if obj.Has("credentials") {
+	if obj.Has("credentials") && !withCredentials {
+		obj.Raw("credentials")
+		errs.Add("credentials", "cannot be in a bundle: set credentials through the API (PUT /api/connectors/{id})")
+	} else if obj.Has("credentials") {
 		creds, _ := obj.Object("credentials", false)
 		allowed := map[string]bool{}
 		for _, c := range def.Credentials {
@@ -70,7 +84,7 @@ func Parse(body any, current *Connector) (Input, error) {
 		}
 	}
 	obj.RejectUnknown("id", "created_at", "updated_at", "credentials_set")
-	if known {
+	if known && withCredentials {
 		have := map[string]bool{}
 		if current != nil {
 			for _, k := range current.CredentialsSet {

@@ -164,25 +164,32 @@ func (e *Engine) checkNeed(wf *workflow.Workflow, sched businesshours.Schedule) 
 // business hours cannot give is refused (*validate.Error).
 func (e *Engine) SaveWorkflow(ctx context.Context, ws int64, wf *workflow.Workflow) (*workflow.Workflow, error) {
 	var saved *workflow.Workflow
-	err := e.db.InTx(ctx, func(tx *storage.Tx) error {
-		sched, err := tx.BusinessHours(ctx, ws)
-		if err != nil {
-			return err
-		}
-		if err := e.checkNeed(wf, sched); err != nil {
-			return err
-		}
-		if wf.ID == "" {
-			saved, err = tx.CreateWorkflow(ctx, ws, wf)
-		} else {
-			saved, err = tx.UpdateWorkflow(ctx, ws, wf)
-		}
-		if err != nil {
-			return err
-		}
-		return e.rearm(ctx, tx, ws, saved, sched)
+	err := e.db.InTx(ctx, func(tx *storage.Tx) (err error) {
+		saved, err = e.SaveWorkflowIn(ctx, tx, ws, wf)
+		return err
 	})
 	return saved, err
+}
+
+// SaveWorkflowIn is SaveWorkflow inside the caller's transaction.
+func (e *Engine) SaveWorkflowIn(ctx context.Context, tx *storage.Tx, ws int64, wf *workflow.Workflow) (*workflow.Workflow, error) {
+	sched, err := tx.BusinessHours(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkNeed(wf, sched); err != nil {
+		return nil, err
+	}
+	var saved *workflow.Workflow
+	if wf.ID == "" {
+		saved, err = tx.CreateWorkflow(ctx, ws, wf)
+	} else {
+		saved, err = tx.UpdateWorkflow(ctx, ws, wf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return saved, e.rearm(ctx, tx, ws, saved, sched)
 }
 
 // DeleteWorkflow deletes a workflow; its pending timers go with it.
@@ -196,7 +203,12 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, ws int64, id string) error 
 // business-hours workflow, is refused (*validate.Error naming weekly or
 // closed_dates).
 func (e *Engine) SetBusinessHours(ctx context.Context, ws int64, sched businesshours.Schedule) error {
-	wfs, err := e.db.EnabledWorkflows(ctx, ws, workflow.TriggerNoReply)
+	return e.db.InTx(ctx, func(tx *storage.Tx) error { return e.SetBusinessHoursIn(ctx, tx, ws, sched) })
+}
+
+// SetBusinessHoursIn is SetBusinessHours inside the caller's transaction.
+func (e *Engine) SetBusinessHoursIn(ctx context.Context, tx *storage.Tx, ws int64, sched businesshours.Schedule) error {
+	wfs, err := tx.EnabledWorkflowsCached(ctx, ws, workflow.TriggerNoReply)
 	if err != nil {
 		return err
 	}
@@ -212,17 +224,15 @@ func (e *Engine) SetBusinessHours(ctx context.Context, ws int64, sched businessh
 	if err := sched.CheckHorizon(e.Now(), needs); err != nil {
 		return err
 	}
-	return e.db.InTx(ctx, func(tx *storage.Tx) error {
-		if err := tx.SetBusinessHours(ctx, ws, sched); err != nil {
+	if err := tx.SetBusinessHours(ctx, ws, sched); err != nil {
+		return err
+	}
+	for _, wf := range business {
+		if err := e.rearm(ctx, tx, ws, wf, sched); err != nil {
 			return err
 		}
-		for _, wf := range business {
-			if err := e.rearm(ctx, tx, ws, wf, sched); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // FireDueTimers fires every timer due by the engine's clock; each becomes a

@@ -1,6 +1,12 @@
 package helpdesk
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/deskflow/deskflow/internal/template"
+	"github.com/deskflow/deskflow/internal/validate"
+)
 
 // SavedReply is a canned answer agents (and the built-in AI provider) reuse;
 // its body is a template ({{customer.name}}, …).
@@ -10,6 +16,39 @@ type SavedReply struct {
 	Body      string    `json:"body"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Limits of a saved reply.
+const (
+	MaxSavedReplyBody  = 64 << 10
+	MaxSavedReplyTitle = 200
+)
+
+// ReadSavedReply reads {title, body} over sr (a field omitted keeps its
+// value unless sr is new, where both are required); the body is a template
+// checked like a workflow's. Other keys but read-only ones are refused.
+func ReadSavedReply(obj *validate.Object, sr SavedReply, readOnly ...string) SavedReply {
+	isNew := sr.ID == ""
+	if isNew || obj.Has("title") {
+		if t, ok := obj.String("title", true); ok {
+			if len(t) > MaxSavedReplyTitle {
+				obj.Errs.Add(obj.FieldPath("title"), "must be at most %d bytes", MaxSavedReplyTitle)
+			}
+			sr.Title = strings.TrimSpace(t)
+		}
+	}
+	if isNew || obj.Has("body") {
+		if b, ok := obj.String("body", true); ok {
+			if len(b) > MaxSavedReplyBody {
+				obj.Errs.Add(obj.FieldPath("body"), "must be at most %d bytes", MaxSavedReplyBody)
+			} else if _, err := template.Parse(b, template.DefaultSchema); err != nil {
+				obj.Errs.Add(obj.FieldPath("body"), "invalid template: %s", err.Error())
+			}
+			sr.Body = b
+		}
+	}
+	obj.RejectUnknown(readOnly...)
+	return sr
 }
 
 // Limits of AI classification: categories of a workspace or of a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/deskflow/deskflow/internal/helpdesk"
 )
@@ -40,24 +41,32 @@ func (db *DB) GetSavedReply(ctx context.Context, workspaceID int64, id string) (
 
 // SaveSavedReply creates (empty id) or updates a saved reply.
 func (db *DB) SaveSavedReply(ctx context.Context, workspaceID int64, s helpdesk.SavedReply) (helpdesk.SavedReply, error) {
-	now := db.Now()
 	if s.ID == "" {
 		s.ID = helpdesk.NewID()
-		_, err := db.b.writer().exec(ctx, `INSERT INTO saved_replies (id, workspace_id, title, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			s.ID, workspaceID, s.Title, s.Body, micros(now), micros(now))
-		if err != nil {
-			return s, fmt.Errorf("create saved reply: %w", err)
-		}
-	} else if err := execOne(ctx, db.b.writer(), "saved reply", s.ID, `UPDATE saved_replies SET title = ?, body = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
-		s.Title, s.Body, micros(now), workspaceID, s.ID); err != nil {
+		s.CreatedAt = time.Time{}
+	}
+	if err := saveSavedReply(ctx, db.b.writer(), workspaceID, s, micros(db.Now())); err != nil {
 		return s, err
 	}
 	return db.GetSavedReply(ctx, workspaceID, s.ID)
 }
 
+// saveSavedReply inserts s when its CreatedAt is zero, else updates it.
+func saveSavedReply(ctx context.Context, q querier, workspaceID int64, s helpdesk.SavedReply, now int64) error {
+	if s.CreatedAt.IsZero() {
+		if _, err := q.exec(ctx, `INSERT INTO saved_replies (id, workspace_id, title, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			s.ID, workspaceID, s.Title, s.Body, now, now); err != nil {
+			return fmt.Errorf("create saved reply: %w", err)
+		}
+		return nil
+	}
+	return execOne(ctx, q, "saved reply", s.ID, `UPDATE saved_replies SET title = ?, body = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+		s.Title, s.Body, now, workspaceID, s.ID)
+}
+
 // DeleteSavedReply deletes a saved reply.
 func (db *DB) DeleteSavedReply(ctx context.Context, workspaceID int64, id string) error {
-	return execOne(ctx, db.b.writer(), "saved reply", id, `DELETE FROM saved_replies WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return db.InTx(ctx, func(tx *Tx) error { return tx.DeleteSavedReply(ctx, workspaceID, id) })
 }
 
 // AISettings returns the workspace's AI defaults.

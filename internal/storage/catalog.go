@@ -261,19 +261,21 @@ func (db *DB) nameTaken(err error, what string) error {
 // mentions its id. Ids are ULIDs, so a text search of the stored
 // definitions is exact.
 func (db *DB) deleteUnused(ctx context.Context, workspaceID int64, table, kind, id string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		pattern := `%"` + id + `"%`
-		var name string
-		err := tx.q.queryRow(ctx, `SELECT name FROM workflows WHERE workspace_id = ? AND (trigger_parameters LIKE ? OR conditions LIKE ? OR actions LIKE ? OR paths LIKE ?) ORDER BY id LIMIT 1`,
-			workspaceID, pattern, pattern, pattern, pattern).Scan(&name)
-		switch {
-		case err == nil:
-			return &ConflictError{Message: fmt.Sprintf("the %s is used by workflow %q; change the workflow first", kind, name)}
-		case !db.b.isNoRows(err):
-			return fmt.Errorf("check %s %s use: %w", kind, id, err)
-		}
-		return execOne(ctx, tx.q, kind, id, `DELETE FROM `+table+` WHERE workspace_id = ? AND id = ?`, workspaceID, id)
-	})
+	return db.InTx(ctx, func(tx *Tx) error { return tx.deleteUnused(ctx, workspaceID, table, kind, id) })
+}
+
+func (tx *Tx) deleteUnused(ctx context.Context, workspaceID int64, table, kind, id string) error {
+	pattern := `%"` + id + `"%`
+	var name string
+	err := tx.q.queryRow(ctx, `SELECT name FROM workflows WHERE workspace_id = ? AND (trigger_parameters LIKE ? OR conditions LIKE ? OR actions LIKE ? OR paths LIKE ?) ORDER BY id LIMIT 1`,
+		workspaceID, pattern, pattern, pattern, pattern).Scan(&name)
+	switch {
+	case err == nil:
+		return &ConflictError{Message: fmt.Sprintf("the %s is used by workflow %q; change the workflow first", kind, name)}
+	case !tx.db.b.isNoRows(err):
+		return fmt.Errorf("check %s %s use: %w", kind, id, err)
+	}
+	return execOne(ctx, tx.q, kind, id, `DELETE FROM `+table+` WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
 
 // TagByName returns the id of the tag named name (case-insensitively),

@@ -610,6 +610,45 @@ func (e AssigneeInputType) Valid() bool {
 	}
 }
 
+// Defines values for BundleConnectorType.
+const (
+	BundleConnectorTypeAi      BundleConnectorType = "ai"
+	BundleConnectorTypeGithub  BundleConnectorType = "github"
+	BundleConnectorTypeJira    BundleConnectorType = "jira"
+	BundleConnectorTypeShopify BundleConnectorType = "shopify"
+	BundleConnectorTypeSlack   BundleConnectorType = "slack"
+	BundleConnectorTypeSmtp    BundleConnectorType = "smtp"
+	BundleConnectorTypeStripe  BundleConnectorType = "stripe"
+	BundleConnectorTypeTeams   BundleConnectorType = "teams"
+	BundleConnectorTypeWebhook BundleConnectorType = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the BundleConnectorType enum.
+func (e BundleConnectorType) Valid() bool {
+	switch e {
+	case BundleConnectorTypeAi:
+		return true
+	case BundleConnectorTypeGithub:
+		return true
+	case BundleConnectorTypeJira:
+		return true
+	case BundleConnectorTypeShopify:
+		return true
+	case BundleConnectorTypeSlack:
+		return true
+	case BundleConnectorTypeSmtp:
+		return true
+	case BundleConnectorTypeStripe:
+		return true
+	case BundleConnectorTypeTeams:
+		return true
+	case BundleConnectorTypeWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChannelType.
 const (
 	ChannelTypeApi   ChannelType = "api"
@@ -1618,6 +1657,42 @@ func (e ListApprovalsParamsStatus) Valid() bool {
 	case ListApprovalsParamsStatusPending:
 		return true
 	case ListApprovalsParamsStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportAutomationParamsDryRun.
+const (
+	ImportAutomationParamsDryRunFalse ImportAutomationParamsDryRun = "false"
+	ImportAutomationParamsDryRunTrue  ImportAutomationParamsDryRun = "true"
+)
+
+// Valid indicates whether the value is a known member of the ImportAutomationParamsDryRun enum.
+func (e ImportAutomationParamsDryRun) Valid() bool {
+	switch e {
+	case ImportAutomationParamsDryRunFalse:
+		return true
+	case ImportAutomationParamsDryRunTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportAutomationParamsPrune.
+const (
+	ImportAutomationParamsPruneFalse ImportAutomationParamsPrune = "false"
+	ImportAutomationParamsPruneTrue  ImportAutomationParamsPrune = "true"
+)
+
+// Valid indicates whether the value is a known member of the ImportAutomationParamsPrune enum.
+func (e ImportAutomationParamsPrune) Valid() bool {
+	switch e {
+	case ImportAutomationParamsPruneFalse:
+		return true
+	case ImportAutomationParamsPruneTrue:
 		return true
 	default:
 		return false
@@ -2651,6 +2726,62 @@ type Attachment struct {
 	Size        int64     `json:"size"`
 }
 
+// Bundle defines model for Bundle.
+type Bundle struct {
+	BusinessHours *BusinessHours    `json:"business_hours,omitempty"`
+	Connectors    []ConnectorEntry  `json:"connectors"`
+	SavedReplies  []SavedReplyEntry `json:"saved_replies"`
+	Tags          []string          `json:"tags"`
+	Teams         []string          `json:"teams"`
+	Version       int               `json:"version"`
+	Workflows     []WorkflowEntry   `json:"workflows"`
+}
+
+// BundleConnector defines model for BundleConnector.
+type BundleConnector struct {
+	Name string `json:"name"`
+
+	// Settings The settings of the connector's type (ConnectorSettings_<type>).
+	Settings *map[string]interface{} `json:"settings,omitempty"`
+
+	// Type Cannot change for a connector of the workspace.
+	Type BundleConnectorType `json:"type"`
+}
+
+// BundleConnectorType Cannot change for a connector of the workspace.
+type BundleConnectorType string
+
+// BundleInput defines model for BundleInput.
+type BundleInput struct {
+	// BusinessHours The workspace's business hours; left as they are when omitted.
+	BusinessHours *BusinessHoursInput `json:"business_hours,omitempty"`
+
+	// Connectors Connectors without credentials, known by their names.
+	Connectors *[]BundleConnector `json:"connectors,omitempty"`
+
+	// SavedReplies Saved replies, known by their titles.
+	SavedReplies *[]BundleSavedReply `json:"saved_replies,omitempty"`
+
+	// Tags Tag names, each once (case-insensitively).
+	Tags *[]string `json:"tags,omitempty"`
+
+	// Teams Team names, each once (case-insensitively).
+	Teams *[]string `json:"teams,omitempty"`
+
+	// Version The bundle format's version: 1.
+	Version *int `json:"version,omitempty"`
+
+	// Workflows Workflows as POST /api/workflows takes them, known by their names; where the API takes an id, a bundle has a name: a tag's, team's, connector's or channel's name, a user's email (or name when the user has none).
+	Workflows *[]WorkflowInput `json:"workflows,omitempty"`
+}
+
+// BundleSavedReply defines model for BundleSavedReply.
+type BundleSavedReply struct {
+	// Body A template, parsed when saved.
+	Body  string `json:"body"`
+	Title string `json:"title"`
+}
+
 // BusinessHours defines model for BusinessHours.
 type BusinessHours struct {
 	ClosedDates []string                     `json:"closed_dates"`
@@ -3059,6 +3190,15 @@ type ConnectorCatalog struct {
 	Types     []ConnectorTypeView `json:"types"`
 }
 
+// ConnectorEntry defines model for ConnectorEntry.
+type ConnectorEntry struct {
+	Name string `json:"name"`
+
+	// Settings The settings of the connector's type (ConnectorSettings_<type>).
+	Settings map[string]interface{} `json:"settings"`
+	Type     string                 `json:"type"`
+}
+
 // ConnectorInput defines model for ConnectorInput.
 type ConnectorInput struct {
 	// CreatedAt Ignored.
@@ -3411,6 +3551,13 @@ type IMAPSettings struct {
 	Username        string  `json:"username"`
 }
 
+// ImportAnswer defines model for ImportAnswer.
+type ImportAnswer struct {
+	Applied bool            `json:"applied"`
+	Changes []PlannedChange `json:"changes"`
+	Text    string          `json:"text"`
+}
+
 // Match defines model for Match.
 type Match struct {
 	ConditionMatchType string            `json:"condition_match_type"`
@@ -3600,6 +3747,15 @@ type PathMatch struct {
 	Waiting            *bool             `json:"waiting,omitempty"`
 }
 
+// PlannedChange defines model for PlannedChange.
+type PlannedChange struct {
+	Action string    `json:"action"`
+	Fields *[]string `json:"fields,omitempty"`
+	Kind   string    `json:"kind"`
+	Name   string    `json:"name"`
+	Note   *string   `json:"note,omitempty"`
+}
+
 // Platform defines model for Platform.
 type Platform struct {
 	Actions     []PlatformAction     `json:"actions"`
@@ -3705,6 +3861,12 @@ type SavedReply struct {
 	Id        string    `json:"id"`
 	Title     string    `json:"title"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SavedReplyEntry defines model for SavedReplyEntry.
+type SavedReplyEntry struct {
+	Body  string `json:"body"`
+	Title string `json:"title"`
 }
 
 // SavedReplyInput defines model for SavedReplyInput.
@@ -4054,6 +4216,22 @@ type WorkflowConditionMatchType string
 
 // WorkflowTriggerType defines model for Workflow.TriggerType.
 type WorkflowTriggerType string
+
+// WorkflowEntry defines model for WorkflowEntry.
+type WorkflowEntry struct {
+	Actions            []Action    `json:"actions"`
+	ConditionMatchType string      `json:"condition_match_type"`
+	Conditions         []Condition `json:"conditions"`
+	Description        *string     `json:"description,omitempty"`
+	IsEnabled          bool        `json:"is_enabled"`
+	Name               string      `json:"name"`
+	Paths              []Path      `json:"paths"`
+	Position           int         `json:"position"`
+
+	// TriggerParameters The trigger type's parameters (TriggerParameters_<trigger_type>).
+	TriggerParameters map[string]interface{} `json:"trigger_parameters"`
+	TriggerType       string                 `json:"trigger_type"`
+}
 
 // WorkflowInput defines model for WorkflowInput.
 type WorkflowInput struct {
@@ -4412,6 +4590,30 @@ type UpdateCustomFieldParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
+
+// ExportAutomationParams defines parameters for ExportAutomation.
+type ExportAutomationParams struct {
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// ImportAutomationParams defines parameters for ImportAutomation.
+type ImportAutomationParams struct {
+	// DryRun true: answer the plan without applying it.
+	DryRun *ImportAutomationParamsDryRun `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// Prune true: delete the objects of the kinds the bundle lists that it does not hold.
+	Prune *ImportAutomationParamsPrune `form:"prune,omitempty" json:"prune,omitempty"`
+
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// ImportAutomationParamsDryRun defines parameters for ImportAutomation.
+type ImportAutomationParamsDryRun string
+
+// ImportAutomationParamsPrune defines parameters for ImportAutomation.
+type ImportAutomationParamsPrune string
 
 // GetMeParams defines parameters for GetMe.
 type GetMeParams struct {
@@ -4823,6 +5025,9 @@ type CreateCustomFieldJSONRequestBody = CustomFieldInput
 
 // UpdateCustomFieldJSONRequestBody defines body for UpdateCustomField for application/json ContentType.
 type UpdateCustomFieldJSONRequestBody = CustomFieldUpdate
+
+// ImportAutomationJSONRequestBody defines body for ImportAutomation for application/json ContentType.
+type ImportAutomationJSONRequestBody = BundleInput
 
 // CreateSavedReplyJSONRequestBody defines body for CreateSavedReply for application/json ContentType.
 type CreateSavedReplyJSONRequestBody = SavedReplyInput
@@ -8450,6 +8655,29 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/custom-fields/{field} (the `UpdateCustomField` operationId).
 	UpdateCustomField(ctx context.Context, field string, params *UpdateCustomFieldParams, body UpdateCustomFieldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportAutomation The workspace's automation as a bundle: workflows, tags, teams, business hours, saved replies and connectors (without credentials), naming objects by name instead of id (admin)
+	//
+	// Corresponds with GET /api/export (the `ExportAutomation` operationId).
+	ExportAutomation(ctx context.Context, params *ExportAutomationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportAutomationWithBody Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+	//
+	// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+	ImportAutomationWithBody(ctx context.Context, params *ImportAutomationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportAutomation Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+	//
+	// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+	ImportAutomation(ctx context.Context, params *ImportAutomationParams, body ImportAutomationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMe The calling user and role
 	//
 	// Corresponds with GET /api/me (the `GetMe` operationId).
@@ -9561,6 +9789,59 @@ func (c *Client) UpdateCustomFieldWithBody(ctx context.Context, field string, pa
 // Corresponds with PUT /api/custom-fields/{field} (the `UpdateCustomField` operationId).
 func (c *Client) UpdateCustomField(ctx context.Context, field string, params *UpdateCustomFieldParams, body UpdateCustomFieldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomFieldRequest(c.Server, field, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAutomation The workspace's automation as a bundle: workflows, tags, teams, business hours, saved replies and connectors (without credentials), naming objects by name instead of id (admin)
+//
+// Corresponds with GET /api/export (the `ExportAutomation` operationId).
+func (c *Client) ExportAutomation(ctx context.Context, params *ExportAutomationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAutomationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportAutomationWithBody Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+//
+// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+func (c *Client) ImportAutomationWithBody(ctx context.Context, params *ImportAutomationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportAutomationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportAutomation Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+//
+// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+func (c *Client) ImportAutomation(ctx context.Context, params *ImportAutomationParams, body ImportAutomationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportAutomationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12408,6 +12689,138 @@ func NewUpdateCustomFieldRequestWithBody(server string, field string, params *Up
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewExportAutomationRequest constructs an http.Request for the ExportAutomation method
+func NewExportAutomationRequest(server string, params *ExportAutomationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewImportAutomationRequest calls the generic ImportAutomation builder with application/json body
+func NewImportAutomationRequest(server string, params *ImportAutomationParams, body ImportAutomationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewImportAutomationRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewImportAutomationRequestWithBody constructs an http.Request for the ImportAutomation method, with any body, and a specified content type
+func NewImportAutomationRequestWithBody(server string, params *ImportAutomationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prune", *params.Prune, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -15860,6 +16273,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/custom-fields/{field} (the `UpdateCustomField` operationId).
 	UpdateCustomFieldWithResponse(ctx context.Context, field string, params *UpdateCustomFieldParams, body UpdateCustomFieldJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomFieldResponse, error)
 
+	// ExportAutomationWithResponse The workspace's automation as a bundle: workflows, tags, teams, business hours, saved replies and connectors (without credentials), naming objects by name instead of id (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/export (the `ExportAutomation` operationId).
+	ExportAutomationWithResponse(ctx context.Context, params *ExportAutomationParams, reqEditors ...RequestEditorFn) (*ExportAutomationResponse, error)
+
+	// ImportAutomationWithBodyWithResponse Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+	//
+	// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+	ImportAutomationWithBodyWithResponse(ctx context.Context, params *ImportAutomationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportAutomationResponse, error)
+
+	// ImportAutomationWithResponse Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+	//
+	// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+	ImportAutomationWithResponse(ctx context.Context, params *ImportAutomationParams, body ImportAutomationJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportAutomationResponse, error)
+
 	// GetMeWithResponse The calling user and role
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -19114,6 +19552,201 @@ func (r UpdateCustomFieldResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateCustomFieldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportAutomationResponse429Headers the declared response headers of an HTTP 429 response for ExportAutomation
+type ExportAutomationResponse429Headers struct {
+	RetryAfter int
+}
+
+type ExportAutomationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data Bundle `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportAutomationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportAutomationResponse) GetJSON200() *struct {
+	Data Bundle `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportAutomationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportAutomationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ExportAutomationResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ExportAutomationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportAutomationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportAutomationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportAutomationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportAutomationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ImportAutomationResponse429Headers the declared response headers of an HTTP 429 response for ImportAutomation
+type ImportAutomationResponse429Headers struct {
+	RetryAfter int
+}
+
+type ImportAutomationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data ImportAnswer `json:"data"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ImportAutomationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportAutomationResponse) GetJSON200() *struct {
+	Data ImportAnswer `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportAutomationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportAutomationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportAutomationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ImportAutomationResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportAutomationResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportAutomationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ImportAutomationResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ImportAutomationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportAutomationResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportAutomationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportAutomationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportAutomationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportAutomationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -24355,6 +24988,49 @@ func (c *ClientWithResponses) UpdateCustomFieldWithResponse(ctx context.Context,
 	return ParseUpdateCustomFieldResponse(rsp)
 }
 
+// ExportAutomationWithResponse The workspace's automation as a bundle: workflows, tags, teams, business hours, saved replies and connectors (without credentials), naming objects by name instead of id (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/export (the `ExportAutomation` operationId).
+func (c *ClientWithResponses) ExportAutomationWithResponse(ctx context.Context, params *ExportAutomationParams, reqEditors ...RequestEditorFn) (*ExportAutomationResponse, error) {
+	rsp, err := c.ExportAutomation(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAutomationResponse(rsp)
+}
+
+// ImportAutomationWithBodyWithResponse Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+//
+// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+func (c *ClientWithResponses) ImportAutomationWithBodyWithResponse(ctx context.Context, params *ImportAutomationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportAutomationResponse, error) {
+	rsp, err := c.ImportAutomationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportAutomationResponse(rsp)
+}
+
+// ImportAutomationWithResponse Make the workspace's automation match a bundle: the plan (create, update, delete per object), applied all or nothing unless dry_run (admin)
+//
+// Objects are matched by name (saved replies by title). A kind the bundle leaves out is not touched; with `prune=true`, objects of a kind it lists that it does not hold are deleted. Applying the same bundle twice changes nothing and makes no workflow version. Errors name the bundle's paths: `workflows[3].actions[1].parameters.url`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/import (the `ImportAutomation` operationId).
+func (c *ClientWithResponses) ImportAutomationWithResponse(ctx context.Context, params *ImportAutomationParams, body ImportAutomationJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportAutomationResponse, error) {
+	rsp, err := c.ImportAutomation(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportAutomationResponse(rsp)
+}
+
 // GetMeWithResponse The calling user and role
 //
 // Returns a wrapper object for the known response body format(s).
@@ -27698,6 +28374,179 @@ func ParseUpdateCustomFieldResponse(rsp *http.Response) (*UpdateCustomFieldRespo
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateCustomFieldResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportAutomationResponse parses an HTTP response from a ExportAutomationWithResponse call
+func ParseExportAutomationResponse(rsp *http.Response) (*ExportAutomationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportAutomationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data Bundle `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ExportAutomationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportAutomationResponse parses an HTTP response from a ImportAutomationWithResponse call
+func ParseImportAutomationResponse(rsp *http.Response) (*ImportAutomationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportAutomationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data ImportAnswer `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ImportAutomationResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
