@@ -41,6 +41,8 @@ const usage = `usage:
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
+  deskflow export --workspace ID [--url URL] [--token TOKEN] [--format yaml|json] > automation.yaml
+  deskflow apply -f FILE --workspace ID [--url URL] [--token TOKEN] [--prune] [--dry-run]
   deskflow probe URL   (exit 0 when URL answers 200: a container health check)
   deskflow backup --to FILE [--database-url URL]
   deskflow secrets rotate --new-key KEY [--database-url URL]
@@ -101,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"expected: token create --workspace ID --role admin|agent"}
 		}
 		return createToken(ctx, args[2:], stdout)
+	case "export":
+		return exportAutomation(ctx, args[1:], stdout)
+	case "apply":
+		return applyAutomation(ctx, args[1:], stdout)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "probe":
