@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deskflow/deskflow/internal/storage"
+	"github.com/deskflow/deskflow/internal/storage/storagetest"
 )
 
 // contentHash hashes every row of every deskflow table (River's own
@@ -161,4 +162,41 @@ func TestDryRun(t *testing.T) {
 			t.Errorf("%d outbound connections during dry runs", n)
 		}
 	})
+}
+
+// BenchmarkDryRun measures a dry run of a draft over a workspace's last
+// 1,000 tickets: time and bytes allocated per dry run, and its answer's
+// size (resp-B/op).
+//
+//	go test ./internal/api -run '^$' -bench BenchmarkDryRun -benchmem
+func BenchmarkDryRun(b *testing.B) {
+	for _, backend := range storagetest.Backends(b) {
+		b.Run(backend.Name, func(b *testing.B) {
+			e := newEnv(b, backend.URL(b))
+			for i := range 1000 {
+				body := "just saying hi"
+				if i%10 == 0 {
+					body = fmt.Sprint("I want a refund for order ", i)
+				}
+				if _, err := e.db.CreateTicket(b.Context(), e.wsA, storage.NewTicket{Subject: fmt.Sprint("Ticket ", i), Body: body, ContactEmail: fmt.Sprintf("c%d@example.com", i%50)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			draft := workflowBody("Refunds", "on_new_ticket",
+				[]any{map[string]any{"type": "body_contains", "parameters": map[string]any{"value": "refund"}}},
+				act("send_webhook", map[string]any{"url": "https://hooks.example.com/refunds", "body": `{"ticket": "{{ticket.id}}", "from": "{{customer.email}}"}`}),
+				act("add_internal_note", map[string]any{"content": "Refund asked by {{customer.email}}: {{message.body}}"}))
+			body := map[string]any{"workflow": draft, "since": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "limit": 1000}
+			var size int
+			b.ReportAllocs()
+			for b.Loop() {
+				r := e.asAdmin("POST", "/api/workflows/dry-run", body)
+				if r.Status != 200 || len(r.data()["tickets"].([]any)) != 1000 {
+					b.Fatalf("dry run: %d %.300s", r.Status, r.Raw)
+				}
+				size = len(r.Raw)
+			}
+			b.ReportMetric(float64(size), "resp-B/op")
+		})
+	}
 }
