@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := app.Bootstrap(ctx, db, stdout); err != nil {
+	if err := app.Bootstrap(ctx, db, stdout, "http://"+*addr); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	key, err := app.ResolveKey(*dbURL, os.Getenv(connector.EnvKey), stdout)

@@ -36,18 +36,32 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, need access)
 	header := r.Header.Get("Authorization")
 	token, found := strings.CutPrefix(header, "Bearer ")
 	token = strings.TrimSpace(token)
-	if !found || token == "" {
-		return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
-	}
-	if !auth.LooksLikeToken(token) {
-		return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
-	}
-	user, err := s.db.UserByTokenHash(ctx, auth.Hash(token))
-	if errors.Is(err, storage.ErrNotFound) {
-		return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
-	}
-	if err != nil {
-		return principal{}, err
+	var user helpdesk.User
+	if header == "" {
+		// The console: a person's session cookie.
+		u, signedIn, err := s.sessionUser(ctx, r)
+		if err != nil {
+			return principal{}, err
+		}
+		if !signedIn {
+			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
+		}
+		user = u
+	} else {
+		if !found || token == "" {
+			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
+		}
+		if !auth.LooksLikeToken(token) {
+			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
+		}
+		u, err := s.db.UserByTokenHash(ctx, auth.Hash(token))
+		if errors.Is(err, storage.ErrNotFound) {
+			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
+		}
+		if err != nil {
+			return principal{}, err
+		}
+		user = u
 	}
 	ws, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get("X-Workspace-Id")), 10, 64)
 	if err != nil || ws <= 0 {

@@ -436,6 +436,7 @@ var enums = map[string][]string{
 	"assignee_type":     assigneeTypes,
 	"connector_type":    connector.TypeNames(),
 	"health_status":     {"ok", "ready", "unavailable"},
+	"role":              helpdesk.Roles,
 }
 
 // noteKey names a field of a Go type by its JSON name.

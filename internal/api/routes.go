@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"github.com/deskflow/deskflow/internal/bundle"
+	"github.com/deskflow/deskflow/internal/console"
 	"net/http"
 	"reflect"
 	"slices"
@@ -90,6 +91,15 @@ func (s *Server) registerRoutes() {
 		{method: "GET", pattern: "/api/openapi.json", id: "getOpenAPI", tag: "meta", summary: "This API's OpenAPI 3.1 description", out: of[document](), unwrapped: true, public: true, handle: s.openAPI},
 		{method: "GET", pattern: "/api/specs", id: "getSpecs", tag: "meta", summary: "Every trigger, condition and action type with its parameters, the parameters common to every action, connector types, platform actions, template variables and filters", out: of[reference.Document](), handle: s.specs},
 
+		{method: "POST", pattern: "/api/session", id: "signIn", tag: "users", summary: "Sign in to the console with an email and a password: a session cookie (HttpOnly, SameSite=Lax, 12 hours)", in: of[sessionInput](), out: of[sessionView](),
+			errors: map[int]string{http.StatusUnauthorized: "The email or the password is wrong.", http.StatusTooManyRequests: "Too many attempts for this email or from this address: Retry-After says when to try again."}, public: true, handle: s.signIn},
+		{method: "GET", pattern: "/api/session", id: "getSession", tag: "users", summary: "Who is signed in (by session cookie or token) and the workspaces they belong to, with their role in each", out: of[sessionView](),
+			errors: map[int]string{http.StatusUnauthorized: "Nobody is signed in."}, public: true, handle: s.showSession},
+		{method: "DELETE", pattern: "/api/session", id: "signOut", tag: "users", summary: "Sign out: the session ends and its cookie is cleared", public: true, handle: s.signOut},
+		{method: "PUT", pattern: "/api/me", id: "updateMe", tag: "users", summary: "Change your name, email or password", in: of[profileInput](), partial: true, out: of[helpdesk.User](), handle: s.updateMe},
+		{method: "POST", pattern: "/api/invitations", id: "inviteUser", tag: "users", access: adminOnly, summary: "Add a person to the workspace with a role, and make the one-time link that signs them in (admin)", in: of[invitationInput](), out: of[invitation](), status: http.StatusCreated,
+			errors: map[int]string{http.StatusConflict: "The person is a member of the workspace already."}, handle: s.invite},
+		{method: "PUT", pattern: "/api/users/{user}", id: "setUserRole", tag: "users", access: adminOnly, summary: "Change a member's role (admin)", in: of[roleInput](), out: of[helpdesk.User](), handle: s.setRole},
 		{method: "GET", pattern: "/api/workspace", id: "getWorkspace", tag: "workspace", summary: "The current workspace: name and email signature", out: of[helpdesk.Workspace](), handle: s.showWorkspace},
 		{method: "PUT", pattern: "/api/workspace", id: "updateWorkspace", tag: "workspace", access: adminOnly, summary: "Change the workspace's name or email signature (admin)", in: of[workspaceInput](), out: of[helpdesk.Workspace](), handle: s.updateWorkspace},
 		{method: "GET", pattern: "/api/me", id: "getMe", tag: "users", summary: "The calling user and role", out: of[helpdesk.User](), handle: s.me},
@@ -207,6 +217,10 @@ func (s *Server) registerRoutes() {
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
+	ui := console.Handler()
+	s.mux.Handle("GET /{$}", ui)
+	s.mux.Handle("GET /assets/", ui)
+	s.mux.HandleFunc("GET /sign-in/{secret}", s.useSignInLink)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allowed := s.methodsOf(r.URL.Path); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))

@@ -54,9 +54,13 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	db        *storage.DB
-	engine    *engine.Engine
-	bundles   *bundle.Service
+	db      *storage.DB
+	engine  *engine.Engine
+	bundles *bundle.Service
+	// signIns limits password attempts per email and per address.
+	signIns, signInsByAddr *limiter
+	// protected is mux behind the cross-origin protection.
+	protected http.Handler
 	sealer    *connector.Sealer
 	log       *slog.Logger
 	workflows *workflow.Validator
@@ -99,7 +103,18 @@ func New(cfg Config) *Server {
 		limit = *cfg.RateLimit
 	}
 	s.limiter = newLimiter(limit, time.Now)
+	s.signIns = newLimiter(signInRate, time.Now)
+	s.signInsByAddr = newLimiter(signInAddrRate, time.Now)
 	s.registerRoutes()
+	// Browsers send the session cookie with requests that other sites
+	// make: those that are not safe (POST, PUT, DELETE) are refused when
+	// the browser says they come from another origin. API clients send no
+	// such header and are not affected.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errorBody{Message: "Forbidden: a cross-origin request that changes something is refused."})
+	}))
+	s.protected = cop.Handler(s.mux)
 	return s
 }
 
@@ -130,7 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		metrics.HTTPDuration.WithLabelValues(label, r.Method).Observe(elapsed.Seconds())
 		s.log.Info("request", "method", r.Method, "route", route, "status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000, "request_id", id)
 	}()
-	s.mux.ServeHTTP(rec, r)
+	s.protected.ServeHTTP(rec, r)
 }
 
 // requestID keeps a caller's request id made of at most 64 letters,

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/deskflow/deskflow/internal/api"
@@ -71,9 +72,9 @@ func CreateToken(ctx context.Context, db *storage.DB, workspaceID int64, role, n
 }
 
 // Bootstrap prepares a new, empty database: workspace 1 ("Default") and an
-// admin whose token is printed once to out. On a database with workspaces it
-// does nothing.
-func Bootstrap(ctx context.Context, db *storage.DB, out io.Writer) error {
+// admin whose API token and one-time console sign-in link (on consoleURL)
+// are printed once to out. On a database with workspaces it does nothing.
+func Bootstrap(ctx context.Context, db *storage.DB, out io.Writer, consoleURL string) error {
 	n, err := db.CountWorkspaces(ctx)
 	if err != nil || n > 0 {
 		return err
@@ -82,11 +83,17 @@ func Bootstrap(ctx context.Context, db *storage.DB, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token, err := CreateToken(ctx, db, ws.ID, helpdesk.RoleAdmin, "Admin")
+	token := auth.NewToken()
+	admin, err := db.CreateUserWithToken(ctx, ws.ID, "Admin", "", helpdesk.RoleAdmin, "Admin", auth.Hash(token))
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "Created workspace %d (%q) and an admin user.\nAdmin API token, shown only this once:\n%s\n", ws.ID, ws.Name, token)
+	link := auth.NewSecret()
+	if err := db.CreateSignInLink(ctx, ws.ID, admin.ID, auth.Hash(link), time.Now().Add(api.SignInLinkLifetime)); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "Created workspace %d (%q) and an admin user.\nAdmin API token, shown only this once:\n%s\nSign in to the console once with this link (valid %s), then set your email and password:\n%s/sign-in/%s\n",
+		ws.ID, ws.Name, token, api.SignInLinkLifetime, strings.TrimRight(consoleURL, "/"), link)
 	return err
 }
 

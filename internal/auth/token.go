@@ -32,3 +32,19 @@ func Hash(token string) string {
 func LooksLikeToken(token string) bool {
 	return strings.HasPrefix(token, Prefix) && len(token) == len(Prefix)+43
 }
+
+// SecretPrefix marks the secrets of console sessions and sign-in links.
+const SecretPrefix = "dfs_"
+
+// NewSecret returns a new random secret for a session cookie or a
+// one-time sign-in link; like a token, only its Hash is stored.
+func NewSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// LooksLikeSecret rejects obviously malformed secrets before any lookup.
+func LooksLikeSecret(s string) bool {
+	return strings.HasPrefix(s, SecretPrefix) && len(s) == len(SecretPrefix)+43
+}

@@ -1,0 +1,155 @@
+// Workflows: the list and the builder, drawn from the specs.
+import { h, show, announce, when } from "./dom.js";
+import { APIError, all, call, get, isAdmin, state } from "./api.js";
+import { errorSlot, paramFields, readFields, showErrors } from "./forms.js";
+import { go } from "./app.js";
+
+export async function workflowsPage() {
+  const wfs = await all("/api/workflows");
+  const since = Date.now() - 24 * 3600 * 1000;
+  const rows = await Promise.all(wfs.map(async (w) => {
+    const runs = (await call("GET", `/api/workflows/${w.id}/runs?per_page=200`)).data;
+    const recent = runs.filter((r) => Date.parse(r.created_at) >= since);
+    return { w, runs: recent.length, failed: recent.filter((r) => r.status === "failed").length, last: runs[0] && runs[0].created_at };
+  }));
+  const admin = isAdmin();
+  const table = h("table", {},
+    h("thead", {}, h("tr", {}, ["Name", "Trigger", "Enabled", "Runs (24 h)", "Failures (24 h)", "Last run", admin ? "Actions" : null].filter(Boolean).map((x) => h("th", { scope: "col" }, x)))),
+    h("tbody", {}, rows.map(({ w, runs, failed, last }) => h("tr", {},
+      h("td", {}, h("a", { href: `#/${state.ws}/workflows/${w.id}` }, w.name)),
+      h("td", {}, w.trigger_type),
+      h("td", {}, h("input", { type: "checkbox", checked: w.is_enabled, disabled: !admin, "aria-label": "Enabled: " + w.name,
+        onchange: async (e) => { await call("PUT", `/api/workflows/${w.id}`, { is_enabled: e.target.checked }); announce(w.name + (e.target.checked ? " enabled" : " disabled")); } })),
+      h("td", {}, String(runs)), h("td", {}, String(failed)), h("td", {}, when(last)),
+      admin ? h("td", {},
+        h("button", { class: "secondary", onclick: () => duplicate(w) }, "Duplicate", h("span", { class: "skip" }, " " + w.name)),
+        h("button", { class: "danger", onclick: () => remove(w) }, "Delete", h("span", { class: "skip" }, " " + w.name))) : null,
+    ))));
+  show(h("h1", {}, "Workflows"), admin ? h("p", {}, h("a", { href: `#/${state.ws}/workflows/new` }, "New workflow")) : null,
+    wfs.length ? h("div", { class: "scroll" }, table) : h("p", {}, "No workflow yet."));
+}
+
+async function duplicate(w) {
+  const copy = await get(`/api/workflows/${w.id}`);
+  copy.name = "Copy of " + copy.name;
+  copy.is_enabled = false;
+  for (const k of ["id", "created_at", "updated_at", "version", "warnings"]) delete copy[k];
+  const saved = (await call("POST", "/api/workflows", copy)).data;
+  go("workflows/" + saved.id);
+}
+
+async function remove(w) {
+  if (!confirm(`Delete the workflow "${w.name}"?`)) return;
+  await call("DELETE", `/api/workflows/${w.id}`);
+  announce(w.name + " deleted");
+  workflowsPage();
+}
+
+// objects loads what reference pickers offer, by reference kind.
+export async function objects() {
+  const [tags, teams, users, channels, connectors] = await Promise.all(["/api/tags", "/api/teams", "/api/users", "/api/channels", "/api/connectors"].map((p) => all(p)));
+  const named = (xs) => xs.map((x) => ({ id: x.id, label: x.name, type: x.type }));
+  return { tag: named(tags), team: named(teams), channel: named(channels), connector: named(connectors),
+    user: users.map((u) => ({ id: u.id, label: u.name + (u.email ? " <" + u.email + ">" : "") })) };
+}
+
+export async function builderPage(id) {
+  const specs = state.specs;
+  const objs = await objects();
+  let draft = id ? await get(`/api/workflows/${id}`) : { name: "", description: "", trigger_type: specs.triggers[0].type, trigger_parameters: {}, condition_match_type: "all", conditions: [], actions: [], is_enabled: true };
+  const admin = isAdmin();
+  const summary = h("ul", { class: "error", "aria-live": "polite" });
+  const notes = h("div", { "aria-live": "polite" });
+  const form = h("form", { "aria-label": "Workflow" });
+
+  const byType = (list, t) => list.find((x) => x.type === t);
+  const read = () => {
+    const d = { name: form.querySelector('[data-path="name"]').value, description: form.querySelector('[data-path="description"]').value,
+      trigger_type: form.querySelector('[data-path="trigger_type"]').value, condition_match_type: form.querySelector('[data-path="condition_match_type"]').value,
+      trigger_parameters: readFields(form, "trigger_parameters"), conditions: [], actions: [], paths: draft.paths || [] };
+    form.querySelectorAll("[data-condition]").forEach((row, i) => {
+      d.conditions.push({ type: row.querySelector('[data-path$=".type"]').value, parameters: readFields(row, `conditions.${i}.parameters`) });
+    });
+    form.querySelectorAll("[data-action]").forEach((row, i) => {
+      const a = { type: row.querySelector(`[data-path="actions.${i}.type"]`).value, parameters: readFields(row, `actions.${i}.parameters`) };
+      const label = row.querySelector(`[data-path="actions.${i}.label"]`).value.trim();
+      if (label) a.label = label;
+      d.actions.push(a);
+    });
+    return d;
+  };
+  const rerender = (change) => { const d = read(); if (change) change(d); draft = { ...draft, ...d }; render(); };
+  const variablesBefore = (i) => () => {
+    const saved = [];
+    form.querySelectorAll("[data-action]").forEach((row, j) => {
+      const s = row.querySelector(`[data-path="actions.${j}.parameters.saveAs"]`);
+      if (j < i && s && s.value.trim()) saved.push("variables." + s.value.trim());
+    });
+    return [...specs.templates.variables, ...saved];
+  };
+  const select = (path, options, value, label) => h("select", { id: "f-" + path, "data-path": path, "aria-label": label }, options.map((o) => h("option", { value: o, selected: o === value }, o)));
+
+  function render() {
+    const trigger = byType(specs.triggers, draft.trigger_type) || specs.triggers[0];
+    const triggerSelect = select("trigger_type", specs.triggers.map((t) => t.type), trigger.type, "Trigger");
+    triggerSelect.addEventListener("change", () => rerender((d) => { d.trigger_parameters = {}; }));
+    const conditionTypes = specs.conditions.filter((c) => !c.paths_only).map((c) => c.type);
+    form.replaceChildren(
+      h("label", { for: "f-name" }, "Name (required)"), h("input", { id: "f-name", type: "text", "data-path": "name", value: draft.name }), errorSlot("name"),
+      h("label", { for: "f-description" }, "Description"), h("textarea", { id: "f-description", "data-path": "description", value: draft.description || "" }), errorSlot("description"),
+      h("fieldset", {}, h("legend", {}, "Trigger"),
+        h("label", { for: "f-trigger_type" }, "When"), triggerSelect, h("p", { class: "hint" }, trigger.description), errorSlot("trigger_type"),
+        paramFields(trigger.parameters, draft.trigger_parameters, "trigger_parameters", objs, () => specs.templates.variables), errorSlot("trigger_parameters")),
+      h("fieldset", {}, h("legend", {}, "Conditions"),
+        h("label", { for: "f-condition_match_type" }, "Match"), select("condition_match_type", ["all", "any"], draft.condition_match_type || "all", "Match"),
+        (draft.conditions || []).map((c, i) => {
+          const spec = byType(specs.conditions, c.type) || byType(specs.conditions, conditionTypes[0]);
+          const typeSel = select(`conditions.${i}.type`, conditionTypes, spec.type, `Condition ${i + 1} type`);
+          typeSel.addEventListener("change", () => rerender((d) => { d.conditions[i].parameters = {}; }));
+          return h("div", { class: "card", "data-condition": i }, h("h3", {}, `Condition ${i + 1}`),
+            h("label", { for: typeSel.id }, "Type"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(`conditions.${i}.type`),
+            paramFields(spec.parameters, c.parameters, `conditions.${i}.parameters`, objs, () => specs.templates.variables), errorSlot(`conditions.${i}`),
+            h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.conditions.splice(i, 1)) }, `Remove condition ${i + 1}`));
+        }),
+        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.conditions.push({ type: conditionTypes[0], parameters: {} })) }, "Add a condition"), errorSlot("conditions")),
+      h("fieldset", {}, h("legend", {}, "Actions, in order"),
+        (draft.actions || []).map((a, i) => {
+          const spec = byType(specs.actions, a.type) || specs.actions[0];
+          const typeSel = select(`actions.${i}.type`, specs.actions.map((x) => x.type), spec.type, `Step ${i + 1} action`);
+          typeSel.addEventListener("change", () => rerender((d) => { d.actions[i].parameters = {}; }));
+          return h("div", { class: "card", "data-action": i }, h("h3", {}, `Step ${i + 1}`),
+            h("label", { for: typeSel.id }, "Action"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(`actions.${i}.type`),
+            h("label", { for: `f-actions.${i}.label` }, "Label"), h("input", { id: `f-actions.${i}.label`, type: "text", "data-path": `actions.${i}.label`, value: a.label || "" }),
+            paramFields(spec.parameters, a.parameters, `actions.${i}.parameters`, objs, variablesBefore(i)),
+            h("details", {}, h("summary", {}, "Timeout, approval, saveAs"), paramFields(specs.common_parameters, a.parameters, `actions.${i}.parameters`, objs, variablesBefore(i))),
+            errorSlot(`actions.${i}`),
+            i > 0 ? h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.splice(i - 1, 0, d.actions.splice(i, 1)[0])) }, `Move step ${i + 1} up`) : null,
+            h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.splice(i, 1)) }, `Remove step ${i + 1}`));
+        }),
+        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.push({ type: specs.actions[0].type, parameters: {} })) }, "Add a step"), errorSlot("actions")),
+      (draft.paths || []).length ? h("p", { class: "hint" }, `This workflow has ${draft.paths.length} path(s); the builder keeps them as they are.`) : null,
+      h("label", { class: "inline" }, h("input", { type: "checkbox", "data-path": "is_enabled", checked: draft.is_enabled, id: "f-is_enabled" }), "Enabled"),
+      admin ? h("button", { type: "submit" }, "Save") : h("p", { class: "hint" }, "Only admins change workflows."),
+      summary, notes);
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = read();
+    body.is_enabled = form.querySelector('[data-path="is_enabled"]').checked;
+    try {
+      const saved = id ? (await call("PUT", `/api/workflows/${id}`, body)).data : (await call("POST", "/api/workflows", body)).data;
+      showErrors(form, {}, summary);
+      notes.replaceChildren(h("p", {}, `Saved: version ${saved.version}.`), (saved.warnings || []).map((w) => h("p", { class: "error" }, "Warning: " + w)));
+      announce("Saved " + saved.name);
+      if (!id) go("workflows/" + saved.id);
+    } catch (err) {
+      if (!(err instanceof APIError)) throw err;
+      showErrors(form, err.status === 422 ? err.fields : {}, summary);
+      if (err.status !== 422) summary.append(h("li", {}, err.message));
+    }
+  });
+  render();
+  show(h("h1", {}, id ? "Workflow: " + draft.name : "New workflow"), form,
+    id ? h("p", {}, h("a", { href: `#/${state.ws}/tickets` }, "Watch its runs on the tickets")) : null);
+}
