@@ -100,6 +100,7 @@ func TestServe(t *testing.T) {
 			url := b.URL(t)
 			s := startServe(t, url)
 			token := s.waitToken(t)
+			checkSignInLink(t, s)
 			body := `{"name": "Auto-close spam", "trigger_type": "on_new_ticket", "condition_match_type": "any",
 			  "conditions": [{ "type": "subject_contains", "parameters": { "value": "unsubscribe" } }],
 			  "actions": [{ "type": "set_status", "parameters": { "status": "spam" } }]}`
@@ -223,6 +224,34 @@ func (s *served) post(t *testing.T, token, path, body string) (int, string) {
 		t.Fatal(err)
 	}
 	return res.StatusCode, string(answer)
+}
+
+// checkSignInLink reads the console's one-time sign-in link that follows
+// the token, and opens it: it signs in once.
+func checkSignInLink(t *testing.T, s *served) {
+	t.Helper()
+	var link string
+	for line := range s.lines {
+		s.out = append(s.out, line)
+		if i := strings.Index(line, "/sign-in/dfs_"); i >= 0 {
+			link = line[i:]
+			break
+		}
+	}
+	if link == "" {
+		t.Fatalf("no sign-in link on stdout: %q", s.out)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, want := range []int{http.StatusSeeOther, http.StatusNotFound} {
+		res, err := noRedirect.Get("http://" + s.addr + link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want || (i == 0 && !strings.Contains(res.Header.Get("Set-Cookie"), "deskflow_session=")) {
+			t.Errorf("sign-in link, use %d: %d %v", i+1, res.StatusCode, res.Header)
+		}
+	}
 }
 
 // waitToken reads stdout until the token line.

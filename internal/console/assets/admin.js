@@ -1,5 +1,5 @@
 // Approvals, connectors and settings.
-import { h, show, announce, when, json } from "./dom.js";
+import { fill, h, show, announce, when, json } from "./dom.js";
 import { APIError, all, call, get, isAdmin, state } from "./api.js";
 import { errorSlot, paramFields, readFields, showErrors } from "./forms.js";
 
@@ -39,7 +39,7 @@ export async function connectorsPage() {
     const t = types.find((x) => x.type === type);
     const sel = h("select", { id: "f-type", "data-path": "type" }, types.map((x) => h("option", { value: x.type, selected: x.type === type }, x.type)));
     sel.addEventListener("change", () => { type = sel.value; render(); });
-    form.replaceChildren(h("label", { for: "f-type" }, "Type"), sel, errorSlot("type"),
+    fill(form, h("label", { for: "f-type" }, "Type"), sel, errorSlot("type"),
       h("label", { for: "f-cname" }, "Name"), h("input", { id: "f-cname", type: "text", "data-path": "name" }), errorSlot("name"),
       h("fieldset", {}, h("legend", {}, "Settings"), paramFields(t.settings || [], {}, "settings", {}, () => []), errorSlot("settings")),
       h("fieldset", {}, h("legend", {}, "Credentials (write-only: never shown again)"),

@@ -1,5 +1,5 @@
 // The console: routes (#/<workspace>/<page>), the header, and the pages.
-import { h, show, announce } from "./dom.js";
+import { fill, h, show, announce } from "./dom.js";
 import { APIError, call, state } from "./api.js";
 import { workflowsPage, builderPage } from "./workflows.js";
 import { ticketsPage, ticketPage } from "./tickets.js";
@@ -51,7 +51,7 @@ function header(current) {
   const top = document.getElementById("top");
   const choose = h("select", { "aria-label": "Workspace", onchange: (e) => { location.hash = "#/" + e.target.value + "/workflows"; } },
     state.session.workspaces.map((w) => h("option", { value: w.workspace_id, selected: w.workspace_id === state.ws }, w.name + " (" + w.role + ")")));
-  top.replaceChildren(
+  fill(top, 
     h("strong", {}, "deskflow"),
     h("nav", { "aria-label": "Main" }, pages.map(([p, label]) => h("a", { href: "#/" + state.ws + "/" + p, "aria-current": p === current ? "page" : null }, label))),
     h("div", { class: "who" }, choose, h("span", {}, me.name || me.email), h("button", { class: "secondary", onclick: signOut }, "Sign out")),
@@ -66,7 +66,7 @@ async function signOut() {
 }
 
 function signInPage() {
-  document.getElementById("top").replaceChildren(h("strong", {}, "deskflow"));
+  fill(document.getElementById("top"), h("strong", {}, "deskflow"));
   const error = h("p", { class: "error", role: "alert" });
   const email = h("input", { id: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { id: "password", type: "password", autocomplete: "current-password", required: true });

@@ -13,6 +13,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// fill replaces the children of el; null, false and nested arrays are
+// handled as h does.
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;

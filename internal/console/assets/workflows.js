@@ -1,5 +1,5 @@
 // Workflows: the list and the builder, drawn from the specs.
-import { h, show, announce, when } from "./dom.js";
+import { fill, h, show, announce, when } from "./dom.js";
 import { APIError, all, call, get, isAdmin, state } from "./api.js";
 import { errorSlot, paramFields, readFields, showErrors } from "./forms.js";
 import { go } from "./app.js";
@@ -94,7 +94,7 @@ export async function builderPage(id) {
     const triggerSelect = select("trigger_type", specs.triggers.map((t) => t.type), trigger.type, "Trigger");
     triggerSelect.addEventListener("change", () => rerender((d) => { d.trigger_parameters = {}; }));
     const conditionTypes = specs.conditions.filter((c) => !c.paths_only).map((c) => c.type);
-    form.replaceChildren(
+    fill(form, 
       h("label", { for: "f-name" }, "Name (required)"), h("input", { id: "f-name", type: "text", "data-path": "name", value: draft.name }), errorSlot("name"),
       h("label", { for: "f-description" }, "Description"), h("textarea", { id: "f-description", "data-path": "description", value: draft.description || "" }), errorSlot("description"),
       h("fieldset", {}, h("legend", {}, "Trigger"),
@@ -140,7 +140,7 @@ export async function builderPage(id) {
     try {
       const saved = id ? (await call("PUT", `/api/workflows/${id}`, body)).data : (await call("POST", "/api/workflows", body)).data;
       showErrors(form, {}, summary);
-      notes.replaceChildren(h("p", {}, `Saved: version ${saved.version}.`), (saved.warnings || []).map((w) => h("p", { class: "error" }, "Warning: " + w)));
+      fill(notes, h("p", {}, `Saved: version ${saved.version}.`), (saved.warnings || []).map((w) => h("p", { class: "error" }, "Warning: " + w)));
       announce("Saved " + saved.name);
       if (!id) go("workflows/" + saved.id);
     } catch (err) {

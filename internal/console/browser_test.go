@@ -1,0 +1,391 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/deskflow/deskflow/internal/app"
+	"github.com/deskflow/deskflow/internal/auth"
+	"github.com/deskflow/deskflow/internal/helpdesk"
+	"github.com/deskflow/deskflow/internal/storage/storagetest"
+)
+
+// chromium finds the browser: required in CI, skipped with a message
+// elsewhere.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium on this machine: scripts/test-deps.sh installs it")
+	}
+	t.Skip("browser tests not run: install chromium (scripts/test-deps.sh)")
+	return ""
+}
+
+// site is a deskflow node on a real database with an admin, an agent
+// invited, and their one-time sign-in links.
+type site struct {
+	t                    *testing.T
+	url                  string
+	ws                   int64
+	adminToken           string
+	adminLink, agentLink string
+}
+
+func newSite(t *testing.T, dbURL string) *site {
+	ctx := context.Background()
+	db, err := app.OpenDatabase(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w, err := db.CreateWorkspace(ctx, "Acme support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{t: t, ws: w.ID, adminToken: auth.NewToken()}
+	admin, err := db.CreateUserWithToken(ctx, w.ID, "Ada Admin", "", helpdesk.RoleAdmin, "setup", auth.Hash(s.adminToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, err := db.AddMember(ctx, w.ID, "Sam Agent", "sam@example.com", helpdesk.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct {
+		user string
+		into *string
+	}{{admin.ID, &s.adminLink}, {agent.ID, &s.agentLink}} {
+		secret := auth.NewSecret()
+		if err := db.CreateSignInLink(ctx, w.ID, l.user, auth.Hash(secret), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		*l.into = "/sign-in/" + secret
+	}
+	key := bytes.Repeat([]byte{7}, 32)
+	node, err := app.New(app.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SecretKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = node.Stop(stop)
+	})
+	srv := httptest.NewServer(node.Handler)
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// api calls the API as the admin's token and decodes data.
+func (s *site) api(method, path string, body any) map[string]any {
+	s.t.Helper()
+	var reader io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		reader = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.url+path, reader)
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	req.Header.Set("X-Workspace-Id", fmt.Sprint(s.ws))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data map[string]any `json:"data"`
+	}
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		s.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+	}
+	_ = json.Unmarshal(raw, &out)
+	return out.Data
+}
+
+// choose selects value in a <select> as a person does (the change event
+// fires).
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q; el.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sel, value))(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+func noScriptRan(tt *testing.T, where string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		// The policy would block the payload's script; what must not
+		// happen either is markup from the data becoming elements.
+		ran, err := chromedp.Evaluate[bool](`window.__xss === 1 || document.querySelector("main img, main script, header img") !== null`)(ctx, t)
+		if ran {
+			tt.Errorf("%s: stored markup became elements", where)
+		}
+		return chromedp.Void{}, err
+	}
+}
+
+// screenshot saves the page when DESKFLOW_SCREENSHOTS names a folder.
+func screenshot(name string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		dir := os.Getenv("DESKFLOW_SCREENSHOTS")
+		if dir == "" {
+			return chromedp.Void{}, nil
+		}
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.Void{}, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+}
+
+const payload = `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`
+
+// TestConsoleInABrowser drives the console in headless Chromium: sign in
+// with the printed link, build the seed's workflows through the forms, see
+// a 422 at its field, watch a run explained on a ticket, approve a step,
+// create a connector whose credential never reaches the page, store
+// markup that must show as text, and see what an agent sees.
+func TestConsoleInABrowser(t *testing.T) {
+	browser := chromium(t)
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := newSite(t, b.URL(t))
+			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.WindowSize(1280, 1000))
+			alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancel()
+			browserCtx, cancel := chromedp.NewContext(alloc)
+			defer cancel()
+			// The first call starts the browser, on a context without a
+			// deadline (which would stop the browser); each step after it
+			// has one.
+			if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
+				t.Fatalf("start Chromium: %v", err)
+			}
+			ws := fmt.Sprint(s.ws)
+			// open loads a page of the console afresh (a new hash alone
+			// would not reload it).
+			open := func(p string) chromedp.Action[chromedp.Void] {
+				return chromedp.Steps(chromedp.Navigate("about:blank"), chromedp.Navigate(s.url+"/#/"+ws+"/"+p))
+			}
+
+			// Markup stored through the API shows as text everywhere.
+			spamTag := s.api("POST", "/api/tags", map[string]any{"name": "spam"})["id"].(string)
+			s.api("POST", "/api/tags", map[string]any{"name": payload})
+			s.api("POST", "/api/tickets", map[string]any{"subject": payload, "body": payload, "contact": map[string]any{"email": "mallory@example.com", "name": payload}})
+
+			run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(browserCtx, time.Minute)
+				defer cancel()
+				if err := chromedp.Do(ctx, actions...); err != nil {
+					// What the page said helps more than a timeout.
+					shown, _ := chromedp.Run(browserCtx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+					t.Fatalf("%s: %v\nthe page shows:\n%s", what, err, shown)
+				}
+			}
+			read := func(action chromedp.Action[string]) string {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(browserCtx, time.Minute)
+				defer cancel()
+				v, err := chromedp.Run(ctx, action)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			run("sign in with the link",
+				chromedp.Navigate(s.url+s.adminLink),
+				chromedp.WaitVisible(`//h1[text()="Welcome to deskflow"]`),
+				chromedp.SetValue(chromedp.CSS("#p-email"), "ada@example.com"),
+				chromedp.SetValue(chromedp.CSS("#p-password"), "a long enough password"),
+				chromedp.Click(`//button[text()="Save profile"]`),
+				chromedp.WaitVisible(`//div[@id="status" and text()="Profile saved"]`))
+
+			run("build Auto-close spam",
+				open("workflows/new"),
+				chromedp.WaitVisible(`//h1[text()="New workflow"]`),
+				chromedp.SendKeys(chromedp.CSS("#f-name"), "Auto-close spam"),
+				choose("#f-trigger_type", "on_new_ticket"),
+				choose("#f-condition_match_type", "any"),
+				chromedp.Click(`//button[text()="Add a condition"]`),
+				choose(`[data-path="conditions.0.type"]`, "subject_contains"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="conditions.0.parameters.value"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="conditions.0.parameters.value"]`), "unsubscribe"),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.0.type"]`, "add_tags"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="actions.0.parameters.tags"]`)),
+				choose(`[data-path="actions.0.parameters.tags"]`, spamTag),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.1.type"]`, "set_status"),
+				choose(`[data-path="actions.1.parameters.status"]`, "spam"),
+				chromedp.Click(`//button[text()="Save"]`),
+				chromedp.WaitVisible(`//h1[text()="Workflow: Auto-close spam"]`),
+				screenshot("workflow-builder"))
+
+			run("a 422 at its field",
+				open("workflows/new"),
+				chromedp.WaitVisible(`//h1[text()="New workflow"]`),
+				chromedp.SendKeys(chromedp.CSS("#f-name"), "Tell the shop"),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.0.type"]`, "send_webhook"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="actions.0.parameters.url"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="actions.0.parameters.url"]`), "ftp://shop.example.com/hook"),
+				chromedp.Click(`//button[text()="Save"]`),
+				chromedp.WaitVisible(chromedp.CSS(`[data-error-for="actions.0.parameters.url"]`)))
+			text := read(chromedp.Text(chromedp.CSS(`[data-error-for="actions.0.parameters.url"]`)))
+			if !strings.HasPrefix(text, "actions.0.parameters.url: ") {
+				t.Errorf("the URL's error reads %q", text)
+			}
+			ctx, cancel := context.WithTimeout(browserCtx, time.Minute)
+			invalid, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-path="actions.0.parameters.url"]`), "aria-invalid"))
+			cancel()
+			if err != nil || invalid.Value != "true" {
+				t.Errorf("the URL field is not marked invalid")
+			}
+
+			run("build the no-reply escalation",
+				open("workflows/new"),
+				chromedp.WaitVisible(`//h1[text()="New workflow"]`),
+				chromedp.SendKeys(chromedp.CSS("#f-name"), "Escalate after 4 business hours"),
+				choose("#f-trigger_type", "on_no_reply"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="trigger_parameters.value"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="trigger_parameters.value"]`), "4"),
+				choose(`[data-path="trigger_parameters.unit"]`, "hours"),
+				chromedp.Click(chromedp.CSS(`[data-path="trigger_parameters.only_business_hours"]`)),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.0.type"]`, "set_priority"),
+				choose(`[data-path="actions.0.parameters.priority"]`, "urgent"),
+				chromedp.Click(`//button[text()="Save"]`),
+				chromedp.WaitVisible(`//h1[text()="Workflow: Escalate after 4 business hours"]`))
+			for _, w := range s.apiList("/api/workflows") {
+				if w["name"] == "Escalate after 4 business hours" {
+					tp := w["trigger_parameters"].(map[string]any)
+					if tp["value"] != float64(4) || tp["unit"] != "hours" || tp["only_business_hours"] != true {
+						t.Errorf("escalation saved with %v", tp)
+					}
+				}
+			}
+
+			// A ticket made through the API: its page shows the run and why,
+			// and why another workflow did not run.
+			s.api("POST", "/api/workflows", map[string]any{"name": "Only refunds", "trigger_type": "on_new_ticket",
+				"conditions": []any{map[string]any{"type": "subject_contains", "parameters": map[string]any{"value": "refund"}}},
+				"actions":    []any{map[string]any{"type": "set_priority", "parameters": map[string]any{"priority": "high"}}}})
+			tk := s.api("POST", "/api/tickets", map[string]any{"subject": "Please unsubscribe me", "body": "stop the emails", "contact": map[string]any{"email": "ann@example.com", "name": "Ann"}})["id"].(string)
+			run("watch the run",
+				open("tickets/"+tk),
+				chromedp.WaitVisible(`//h1[text()="Please unsubscribe me"]`),
+				chromedp.WaitVisible(`//article[contains(., "Auto-close spam") and contains(., "succeeded")]`),
+				chromedp.WaitVisible(`//li[contains(., "Only refunds — not matched") and contains(., "subject_contains did not match") and contains(., "refund")]`),
+				chromedp.WaitVisible(`//li[contains(., "Escalate after 4 business hours: pending, due")]`),
+				screenshot("ticket-automation"))
+
+			// A step that waits for approval, decided in the inbox.
+			s.api("POST", "/api/workflows", map[string]any{"name": "Refund with approval", "trigger_type": "on_new_ticket",
+				"conditions": []any{map[string]any{"type": "subject_contains", "parameters": map[string]any{"value": "refund"}}},
+				"actions":    []any{map[string]any{"type": "add_internal_note", "label": "Note the refund", "parameters": map[string]any{"content": "Refund for {{customer.email}}", "requireApproval": true}}}})
+			s.api("POST", "/api/tickets", map[string]any{"subject": "I want a refund", "body": "order 7", "contact": map[string]any{"email": "bob@example.com", "name": "Bob"}})
+			run("approve",
+				open("approvals"),
+				chromedp.WaitVisible(`//h2[text()="Refund with approval: Note the refund"]`),
+				chromedp.WaitVisible(`//pre[contains(., "Refund for bob@example.com")]`),
+				screenshot("approvals-inbox"),
+				chromedp.Click(`//button[text()="Approve"]`),
+				chromedp.WaitVisible(`//p[text()="Nothing waits for approval."]`))
+
+			run("create a connector",
+				open("connectors"),
+				chromedp.WaitVisible(`//h1[text()="Connectors"]`),
+				choose("#f-type", "webhook"),
+				chromedp.SendKeys(chromedp.CSS("#f-cname"), "Shop hooks"),
+				chromedp.SendKeys(chromedp.CSS("#cred-signing_secret"), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+				chromedp.Click(`//button[text()="Create connector"]`),
+				chromedp.WaitVisible(`//td[text()="Shop hooks"]`),
+				chromedp.Reload(),
+				chromedp.WaitVisible(`//td[text()="Shop hooks"]`))
+			html := read(chromedp.OuterHTML(chromedp.CSS("html")))
+			if strings.Contains(html, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") {
+				t.Errorf("the connector's credential is on the page")
+			}
+
+			run("stored markup is text",
+				open("tickets"),
+				chromedp.WaitVisible(`//h1[text()="Tickets"]`),
+				noScriptRan(t, "tickets"),
+				chromedp.Click(`//a[contains(., "<img src=x")]`),
+				chromedp.WaitVisible(`//h1[contains(., "<script>window.__xss=1</script>")]`),
+				chromedp.WaitVisible(`//article[contains(@class, "msg") and contains(., "<img src=x")]`),
+				noScriptRan(t, "ticket page"),
+				open("workflows"), chromedp.WaitVisible(`//h1[text()="Workflows"]`), noScriptRan(t, "workflows"))
+
+			run("sign out, then in as the agent",
+				chromedp.Click(`//button[text()="Sign out"]`),
+				chromedp.WaitVisible(`//h1[text()="Sign in"]`),
+				chromedp.Navigate(s.url+s.agentLink),
+				chromedp.WaitVisible(`//h1[text()="Welcome to deskflow"]`),
+				open("workflows"),
+				chromedp.WaitVisible(`//td/a[text()="Auto-close spam"]`))
+			html = read(chromedp.OuterHTML(chromedp.CSS("main")))
+			for _, admin := range []string{"New workflow", ">Delete<", ">Duplicate<"} {
+				if strings.Contains(html, admin) {
+					t.Errorf("an agent sees %q", admin)
+				}
+			}
+			run("the agent's settings", open("settings"), chromedp.WaitVisible(`//h1[text()="Settings"]`))
+			html = read(chromedp.OuterHTML(chromedp.CSS("main")))
+			if strings.Contains(html, "Invite someone") {
+				t.Errorf("an agent sees the invitations")
+			}
+			run("password sign-in",
+				chromedp.Click(`//button[text()="Sign out"]`),
+				chromedp.WaitVisible(`//h1[text()="Sign in"]`),
+				chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
+				chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+				chromedp.Click(`//button[text()="Sign in"]`),
+				chromedp.WaitVisible(`//h1[text()="Workflows"]`))
+		})
+	}
+}
+
+func (s *site) apiList(path string) []map[string]any {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	req.Header.Set("X-Workspace-Id", fmt.Sprint(s.ws))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		s.t.Fatal(err)
+	}
+	return out.Data
+}
