@@ -158,6 +158,8 @@ func (s *Server) registerRoutes() {
 		{method: "PUT", pattern: "/api/ai-settings", id: "updateAISettings", tag: "ai", access: adminOnly, summary: "Replace the workspace's AI defaults (admin)", in: of[aiSettingsInput](), out: of[helpdesk.AISettings](), handle: s.updateAISettings},
 
 		{method: "GET", pattern: "/api/business-hours", id: "getBusinessHours", tag: "business hours", summary: "Show the workspace's business hours", out: of[businesshours.Schedule](), handle: s.showBusinessHours},
+		{method: "GET", pattern: "/api/business-hours/due", id: "previewBusinessHoursDue", tag: "business hours", summary: "When a customer message received now would be due after value unit, in the workspace's business hours (or in calendar time with only_business_hours=false)", out: of[duePreview](),
+			query: []queryParam{{name: "value", description: "The wait: a whole number (default 4)."}, {name: "unit", description: "Its unit (default hours).", values: []string{"minutes", "hours", "days"}}, {name: "only_business_hours", description: "false: count calendar time; true (the default): business time.", values: []string{"true", "false"}}}, handle: s.previewDue},
 		{method: "PUT", pattern: "/api/business-hours", id: "updateBusinessHours", tag: "business hours", access: adminOnly, summary: "Replace the workspace's business hours (admin)", in: of[businessHoursInput](), out: of[businesshours.Schedule](), handle: s.updateBusinessHours},
 
 		{method: "GET", pattern: "/api/tickets", id: "listTickets", tag: "tickets", summary: "List tickets, newest first", out: of[[]helpdesk.Ticket](), paged: true, handle: listing(s.db.ListTickets)},

@@ -209,11 +209,8 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request, p principal) e
 	if obj.Has("name") {
 		u.Name = requiredName(obj, "name")
 	}
-	if email, ok := obj.String("email", false); ok {
-		if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
-			errs.Add("email", "must be an email address")
-		}
-		u.Email = strings.TrimSpace(email)
+	if obj.Has("email") {
+		u.Email = emailField(obj, "email", false)
 	}
 	var hash []byte
 	if password, ok := obj.String("password", false); ok {
@@ -248,19 +245,13 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, p principal) err
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
 	name := requiredName(obj, "name")
-	email, _ := obj.String("email", true)
-	if _, err := mail.ParseAddress(email); email != "" && (err != nil || strings.ContainsAny(email, "<> ")) {
-		errs.Add("email", "must be an email address")
-	}
-	role, given := obj.String("role", true)
-	if given {
-		obj.OneOf("role", role, helpdesk.Roles...)
-	}
+	email := emailField(obj, "email", true)
+	role := roleField(obj)
 	obj.RejectUnknown()
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	u, err := s.db.AddMember(r.Context(), p.WorkspaceID, name, strings.TrimSpace(email), role)
+	u, err := s.db.AddMember(r.Context(), p.WorkspaceID, name, email, role)
 	if err != nil {
 		return err
 	}
@@ -269,6 +260,25 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, p principal) err
 		return err
 	}
 	return created(w, invitation{User: u, LinkPath: "/sign-in/" + secret, ExpiresAt: expires})
+}
+
+// emailField reads a plain email address (no display name).
+func emailField(obj *validate.Object, key string, required bool) string {
+	email, ok := obj.String(key, required)
+	email = strings.TrimSpace(email)
+	if _, err := mail.ParseAddress(email); ok && (err != nil || strings.ContainsAny(email, "<> ")) {
+		obj.Errs.Add(obj.FieldPath(key), "must be an email address")
+	}
+	return email
+}
+
+// roleField reads a required role.
+func roleField(obj *validate.Object) string {
+	role, ok := obj.String("role", true)
+	if ok {
+		obj.OneOf("role", role, helpdesk.Roles...)
+	}
+	return role
 }
 
 // SignInLink makes a one-time sign-in link of a member into a workspace:
@@ -293,10 +303,7 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request, p principal) er
 	}
 	var errs validate.Errors
 	obj := validate.NewObject(&errs, "", body)
-	role, given := obj.String("role", true)
-	if given {
-		obj.OneOf("role", role, helpdesk.Roles...)
-	}
+	role := roleField(obj)
 	obj.RejectUnknown()
 	if err := errs.Err(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package api_test
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestWorkspaceSavedRepliesAndAISettings(t *testing.T) {
@@ -59,6 +60,28 @@ func TestWorkspaceSavedRepliesAndAISettings(t *testing.T) {
 		}
 		if r := e.call("PUT", "/api/ai-settings", e.agentA, e.wsA, set); r.Status != 403 {
 			t.Errorf("agent changed AI settings: %d", r.Status)
+		}
+	})
+}
+
+// GET /api/business-hours/due: when a message received now would be due,
+// in the workspace's business hours; the console's preview.
+func TestBusinessHoursDuePreview(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.must(200, e.asAdmin("PUT", "/api/business-hours", map[string]any{"timezone": "UTC",
+			"weekly": map[string]any{"monday": []any{map[string]any{"start": "09:00", "end": "17:00"}}}}))
+		r := e.must(200, e.asAdmin("GET", "/api/business-hours/due?value=4&unit=hours", nil)).data()
+		due, err := time.Parse(time.RFC3339, r["due_at"].(string))
+		if err != nil || due.Weekday() != time.Monday || due.Hour() < 13 || due.Hour() > 17 || r["timezone"] != "UTC" {
+			t.Errorf("4 business hours on Mondays 9–17 UTC: due %v (%v)", r["due_at"], err)
+		}
+		calendar := e.must(200, e.asAdmin("GET", "/api/business-hours/due?value=4&unit=hours&only_business_hours=false", nil)).data()
+		from, _ := time.Parse(time.RFC3339, calendar["from"].(string))
+		if at, _ := time.Parse(time.RFC3339, calendar["due_at"].(string)); !at.Equal(from.Add(4 * time.Hour)) {
+			t.Errorf("4 calendar hours from %v: %v", from, at)
+		}
+		if r := e.must(422, e.asAdmin("GET", "/api/business-hours/due?value=0&unit=weeks", nil)); r.fieldErrors()["value"] == nil {
+			t.Errorf("a bad value: %s", r.Raw)
 		}
 	})
 }

@@ -331,6 +331,53 @@ func TestConsoleInABrowser(t *testing.T) {
 			if strings.Contains(html, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") {
 				t.Errorf("the connector's credential is on the page")
 			}
+			run("rotate its credential",
+				chromedp.Click(`//summary[contains(., "Rotate credentials")]`),
+				chromedp.WaitVisible(chromedp.CSS(`input[id$="-signing_secret"][id^="rot-"]`)),
+				chromedp.SendKeys(chromedp.CSS(`input[id$="-signing_secret"][id^="rot-"]`), "whsec_R0tatedR0tatedR0tatedR0tated00"),
+				chromedp.Click(`//button[text()="Save credentials"]`),
+				chromedp.WaitVisible(`//p[text()="Shop hooks: credentials saved"]`))
+			if html := read(chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, "whsec_R0tated") {
+				t.Errorf("the rotated credential stays on the page")
+			}
+
+			run("business hours, their preview, a tag and the signature",
+				open("settings"),
+				chromedp.WaitVisible(`//h2[text()="Business hours"]`),
+				chromedp.SetValue(chromedp.CSS("#bh-timezone"), "Europe/Berlin"),
+				chromedp.SetValue(chromedp.CSS("#bh-monday"), "09:00-12:00, 13:00-17:00"),
+				chromedp.SetValue(chromedp.CSS("#bh-tuesday"), "25:00-26:00"),
+				chromedp.Click(`//button[text()="Save business hours"]`),
+				chromedp.WaitVisible(chromedp.CSS(`[data-error-for="weekly.tuesday"]`)),
+				chromedp.SetValue(chromedp.CSS("#bh-tuesday"), "09:00-17:00"),
+				chromedp.Click(`//button[text()="Save business hours"]`),
+				chromedp.WaitVisible(`//div[@id="status" and text()="Business hours saved"]`),
+				chromedp.WaitVisible(`//p[@id="bh-preview" and contains(., "A message now would be due at")]`),
+				chromedp.SendKeys(chromedp.CSS("#new-tag"), "vip"),
+				chromedp.Click(`//button[text()="Add tag"]`),
+				chromedp.WaitVisible(`//li[text()="vip"]`),
+				chromedp.SetValue(chromedp.CSS("#ws-signature"), "-- The Acme support team"),
+				chromedp.Click(`//button[text()="Save signature"]`),
+				chromedp.WaitVisible(`//div[@id="status" and text()="Signature saved"]`),
+				chromedp.SetValue(chromedp.CSS("#ai-categories"), "billing, shipping"),
+				chromedp.Click(`//button[text()="Save AI settings"]`),
+				chromedp.WaitVisible(`//div[@id="status" and text()="AI settings saved"]`))
+			if hours := s.api("GET", "/api/business-hours", nil); hours["timezone"] != "Europe/Berlin" || len(hours["weekly"].(map[string]any)["monday"].([]any)) != 2 {
+				t.Errorf("business hours saved as %v", hours)
+			}
+
+			// On a phone-sized screen nothing is wider than the screen.
+			run("375 px wide",
+				chromedp.EmulateViewport(375, 800),
+				open("tickets/"+tk),
+				chromedp.WaitVisible(`//article[contains(., "Auto-close spam")]`))
+			ctx375, cancel375 := context.WithTimeout(browserCtx, time.Minute)
+			wide, err := chromedp.Run(ctx375, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+			cancel375()
+			if err != nil || wide {
+				t.Errorf("the ticket page is wider than a 375 px screen (%v)", err)
+			}
+			run("back to a desktop", chromedp.EmulateViewport(1280, 1000))
 
 			run("stored markup is text",
 				open("tickets"),

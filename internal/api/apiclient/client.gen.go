@@ -1699,6 +1699,45 @@ func (e ListApprovalsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for PreviewBusinessHoursDueParamsUnit.
+const (
+	Days    PreviewBusinessHoursDueParamsUnit = "days"
+	Hours   PreviewBusinessHoursDueParamsUnit = "hours"
+	Minutes PreviewBusinessHoursDueParamsUnit = "minutes"
+)
+
+// Valid indicates whether the value is a known member of the PreviewBusinessHoursDueParamsUnit enum.
+func (e PreviewBusinessHoursDueParamsUnit) Valid() bool {
+	switch e {
+	case Days:
+		return true
+	case Hours:
+		return true
+	case Minutes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewBusinessHoursDueParamsOnlyBusinessHours.
+const (
+	PreviewBusinessHoursDueParamsOnlyBusinessHoursFalse PreviewBusinessHoursDueParamsOnlyBusinessHours = "false"
+	PreviewBusinessHoursDueParamsOnlyBusinessHoursTrue  PreviewBusinessHoursDueParamsOnlyBusinessHours = "true"
+)
+
+// Valid indicates whether the value is a known member of the PreviewBusinessHoursDueParamsOnlyBusinessHours enum.
+func (e PreviewBusinessHoursDueParamsOnlyBusinessHours) Valid() bool {
+	switch e {
+	case PreviewBusinessHoursDueParamsOnlyBusinessHoursFalse:
+		return true
+	case PreviewBusinessHoursDueParamsOnlyBusinessHoursTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportAutomationParamsDryRun.
 const (
 	ImportAutomationParamsDryRunFalse ImportAutomationParamsDryRun = "false"
@@ -3532,6 +3571,13 @@ type DryRunTicket struct {
 	TriggerSeen bool              `json:"trigger_seen"`
 }
 
+// DuePreview defines model for DuePreview.
+type DuePreview struct {
+	DueAt    time.Time `json:"due_at"`
+	From     time.Time `json:"from"`
+	Timezone string    `json:"timezone"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	Message string `json:"message"`
@@ -4525,6 +4571,27 @@ type UpdateBusinessHoursParams struct {
 	// XWorkspaceId The workspace to act in; the token's user must be a member.
 	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
 }
+
+// PreviewBusinessHoursDueParams defines parameters for PreviewBusinessHoursDue.
+type PreviewBusinessHoursDueParams struct {
+	// Value The wait: a whole number (default 4).
+	Value *string `form:"value,omitempty" json:"value,omitempty"`
+
+	// Unit Its unit (default hours).
+	Unit *PreviewBusinessHoursDueParamsUnit `form:"unit,omitempty" json:"unit,omitempty"`
+
+	// OnlyBusinessHours false: count calendar time; true (the default): business time.
+	OnlyBusinessHours *PreviewBusinessHoursDueParamsOnlyBusinessHours `form:"only_business_hours,omitempty" json:"only_business_hours,omitempty"`
+
+	// XWorkspaceId The workspace to act in; the token's user must be a member.
+	XWorkspaceId WorkspaceId `json:"X-Workspace-Id"`
+}
+
+// PreviewBusinessHoursDueParamsUnit defines parameters for PreviewBusinessHoursDue.
+type PreviewBusinessHoursDueParamsUnit string
+
+// PreviewBusinessHoursDueParamsOnlyBusinessHours defines parameters for PreviewBusinessHoursDue.
+type PreviewBusinessHoursDueParamsOnlyBusinessHours string
 
 // ListChannelsParams defines parameters for ListChannels.
 type ListChannelsParams struct {
@@ -8594,6 +8661,11 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/business-hours (the `UpdateBusinessHours` operationId).
 	UpdateBusinessHours(ctx context.Context, params *UpdateBusinessHoursParams, body UpdateBusinessHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PreviewBusinessHoursDue When a customer message received now would be due after value unit, in the workspace's business hours (or in calendar time with only_business_hours=false)
+	//
+	// Corresponds with GET /api/business-hours/due (the `PreviewBusinessHoursDue` operationId).
+	PreviewBusinessHoursDue(ctx context.Context, params *PreviewBusinessHoursDueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListChannels List channels
 	//
 	// Corresponds with GET /api/channels (the `ListChannels` operationId).
@@ -9494,6 +9566,21 @@ func (c *Client) UpdateBusinessHoursWithBody(ctx context.Context, params *Update
 // Corresponds with PUT /api/business-hours (the `UpdateBusinessHours` operationId).
 func (c *Client) UpdateBusinessHours(ctx context.Context, params *UpdateBusinessHoursParams, body UpdateBusinessHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateBusinessHoursRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PreviewBusinessHoursDue When a customer message received now would be due after value unit, in the workspace's business hours (or in calendar time with only_business_hours=false)
+//
+// Corresponds with GET /api/business-hours/due (the `PreviewBusinessHoursDue` operationId).
+func (c *Client) PreviewBusinessHoursDue(ctx context.Context, params *PreviewBusinessHoursDueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewBusinessHoursDueRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11816,6 +11903,97 @@ func NewUpdateBusinessHoursRequestWithBody(server string, params *UpdateBusiness
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Workspace-Id", params.XWorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "integer", Format: "int64"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Workspace-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewPreviewBusinessHoursDueRequest constructs an http.Request for the PreviewBusinessHoursDue method
+func NewPreviewBusinessHoursDueRequest(server string, params *PreviewBusinessHoursDueParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/business-hours/due")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Value != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "value", *params.Value, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Unit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "unit", *params.Unit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OnlyBusinessHours != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "only_business_hours", *params.OnlyBusinessHours, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -16676,6 +16854,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/business-hours (the `UpdateBusinessHours` operationId).
 	UpdateBusinessHoursWithResponse(ctx context.Context, params *UpdateBusinessHoursParams, body UpdateBusinessHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBusinessHoursResponse, error)
 
+	// PreviewBusinessHoursDueWithResponse When a customer message received now would be due after value unit, in the workspace's business hours (or in calendar time with only_business_hours=false)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/business-hours/due (the `PreviewBusinessHoursDue` operationId).
+	PreviewBusinessHoursDueWithResponse(ctx context.Context, params *PreviewBusinessHoursDueParams, reqEditors ...RequestEditorFn) (*PreviewBusinessHoursDueResponse, error)
+
 	// ListChannelsWithResponse List channels
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -18290,6 +18475,86 @@ func (r UpdateBusinessHoursResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateBusinessHoursResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PreviewBusinessHoursDueResponse429Headers the declared response headers of an HTTP 429 response for PreviewBusinessHoursDue
+type PreviewBusinessHoursDueResponse429Headers struct {
+	RetryAfter int
+}
+
+type PreviewBusinessHoursDueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data DuePreview `json:"data"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PreviewBusinessHoursDueResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PreviewBusinessHoursDueResponse) GetJSON200() *struct {
+	Data DuePreview `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PreviewBusinessHoursDueResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PreviewBusinessHoursDueResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PreviewBusinessHoursDueResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PreviewBusinessHoursDueResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r PreviewBusinessHoursDueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewBusinessHoursDueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewBusinessHoursDueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PreviewBusinessHoursDueResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25771,6 +26036,19 @@ func (c *ClientWithResponses) UpdateBusinessHoursWithResponse(ctx context.Contex
 	return ParseUpdateBusinessHoursResponse(rsp)
 }
 
+// PreviewBusinessHoursDueWithResponse When a customer message received now would be due after value unit, in the workspace's business hours (or in calendar time with only_business_hours=false)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/business-hours/due (the `PreviewBusinessHoursDue` operationId).
+func (c *ClientWithResponses) PreviewBusinessHoursDueWithResponse(ctx context.Context, params *PreviewBusinessHoursDueParams, reqEditors ...RequestEditorFn) (*PreviewBusinessHoursDueResponse, error) {
+	rsp, err := c.PreviewBusinessHoursDue(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewBusinessHoursDueResponse(rsp)
+}
+
 // ListChannelsWithResponse List channels
 //
 // Returns a wrapper object for the known response body format(s).
@@ -27963,6 +28241,75 @@ func ParseUpdateBusinessHoursResponse(rsp *http.Response) (*UpdateBusinessHoursR
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateBusinessHoursResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePreviewBusinessHoursDueResponse parses an HTTP response from a PreviewBusinessHoursDueWithResponse call
+func ParsePreviewBusinessHoursDueResponse(rsp *http.Response) (*PreviewBusinessHoursDueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewBusinessHoursDueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data DuePreview `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PreviewBusinessHoursDueResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -2,6 +2,7 @@
 import { fill, h, show, announce, when, json } from "./dom.js";
 import { APIError, all, call, get, isAdmin, state } from "./api.js";
 import { errorSlot, paramFields, readFields, showErrors } from "./forms.js";
+import { workspaceSettings } from "./settings.js";
 
 export async function approvalsPage() {
   const [pending, decided] = await Promise.all([all("/api/approvals?status=pending"), call("GET", "/api/approvals?per_page=50").then((r) => r.data.filter((a) => a.status !== "pending"))]);
@@ -65,8 +66,29 @@ export async function connectorsPage() {
   show(h("h1", {}, "Connectors"),
     connectors.length ? h("div", { class: "scroll" }, h("table", {}, h("thead", {}, h("tr", {}, ["Name", "Type", "Credentials set", admin ? "Check" : null].filter(Boolean).map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", {}, connectors.map((c) => h("tr", {}, h("td", {}, c.name), h("td", {}, c.type), h("td", {}, (c.credentials_set || []).join(", ") || "none"),
-        admin ? h("td", {}, h("button", { class: "secondary", onclick: async () => { const r = (await call("POST", `/api/connectors/${c.id}/test`)).data; result.textContent = `${c.name}: ${r.ok ? "works" : "fails: " + r.error}`; } }, "Test", h("span", { class: "skip" }, " " + c.name))) : null))))) : h("p", {}, "No connector yet."),
+        admin ? h("td", {}, h("button", { class: "secondary", onclick: async () => { const r = (await call("POST", `/api/connectors/${c.id}/test`)).data; result.textContent = `${c.name}: ${r.ok ? "works" : "fails: " + r.error}`; } }, "Test", h("span", { class: "skip" }, " " + c.name)),
+          rotate(c, types.find((x) => x.type === c.type), result)) : null))))) : h("p", {}, "No connector yet."),
     result, admin ? [h("h2", {}, "New connector"), form] : null);
+}
+
+// rotate replaces some of a connector's credentials; they are write-only:
+// the form starts empty and is emptied after the save.
+function rotate(c, type, result) {
+  const inputs = ((type && type.credentials) || []).map((k) => ({ key: k.key, input: h("input", { id: `rot-${c.id}-${k.key}`, type: "password", autocomplete: "off" }) }));
+  const form = h("form", { "aria-label": "Rotate the credentials of " + c.name },
+    inputs.map(({ key, input }) => [h("label", { for: input.id }, key), input]),
+    h("button", { type: "submit" }, "Save credentials"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const credentials = {};
+    for (const { key, input } of inputs) if (input.value) credentials[key] = input.value;
+    try {
+      await call("PUT", `/api/connectors/${c.id}`, { credentials });
+      for (const { input } of inputs) input.value = "";
+      result.textContent = `${c.name}: credentials saved`;
+    } catch (err) { if (!(err instanceof APIError)) throw err; result.textContent = `${c.name}: ${err.message}`; }
+  });
+  return h("details", {}, h("summary", {}, "Rotate credentials", h("span", { class: "skip" }, " of " + c.name)), form);
 }
 
 export async function settingsPage(welcome) {
@@ -105,7 +127,7 @@ export async function settingsPage(welcome) {
     });
     parts.push(h("h2", {}, "People"), h("ul", {}, users.map((u) => h("li", {}, `${u.name} ${u.email ? "<" + u.email + ">" : ""} · `,
       h("select", { "aria-label": "Role of " + u.name, onchange: async (e) => { await call("PUT", `/api/users/${u.id}`, { role: e.target.value }); announce("Role changed"); } },
-        ["agent", "admin"].map((r) => h("option", { value: r, selected: r === u.role }, r)))))), h("h2", {}, "Invite someone"), invite);
+        ["agent", "admin"].map((r) => h("option", { value: r, selected: r === u.role }, r)))))), h("h2", {}, "Invite someone"), invite, await workspaceSettings());
   }
   show(...parts);
 }
