@@ -17,7 +17,7 @@ var executeConnectorAction = Definition{
 	Effect:      EffectExternal,
 	Run:         runConnectorAction,
 	Category:    CategoryPlatform,
-	Description: "Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is {status, data}.",
+	Description: "Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).",
 	Params: []spec.Param{
 		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, Custom: true, ConnectorTypes: platform.IDs(),
 			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A connector of a platform that offers actionId."},
@@ -56,6 +56,8 @@ func runConnectorAction(ctx context.Context, x *Exec) (any, error) {
 	res, err := platform.Execute(ctx, env, c, a, params, x.IdempotencyKey)
 	var out any
 	if res != nil {
+		// The HTTP details go in the step record; the output is the object.
+		x.record("http_status", res.Status)
 		out = res.Output()
 	}
 	if err != nil {

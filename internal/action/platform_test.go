@@ -230,10 +230,10 @@ func TestRunShopifyRefundSeedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out["status"] != 201 {
-		t.Errorf("output %v", out)
+	if x.Input["http_status"] != 201 || out["id"] == nil {
+		t.Errorf("output %v, step record %v", out, x.Input)
 	}
-	if got := renderSavedOutput(t, "{{variables.refund.data.id}} {{variables.refund.data.transactions.0.amount}}", "refund", out); !strings.HasSuffix(got, " 214.00") || strings.HasPrefix(got, " ") {
+	if got := renderSavedOutput(t, "{{variables.refund.id}} {{variables.refund.transactions.0.amount}}", "refund", out); !strings.HasSuffix(got, " 214.00") || strings.HasPrefix(got, " ") {
 		t.Errorf("saved output renders %q", got)
 	}
 	create := shop.Last()
@@ -293,7 +293,7 @@ func TestRunStripeRefundTemplatedWithRetries(t *testing.T) {
 	if got := sleeps.got(); !slices.Equal(got, []time.Duration{2 * time.Second, time.Second}) {
 		t.Errorf("waits %v", got)
 	}
-	if out["status"] != 200 || renderSavedOutput(t, "{{variables.refund.data.id}}", "refund", out) != "re_1" {
+	if x.Input["http_status"] != 200 || renderSavedOutput(t, "{{variables.refund.id}}", "refund", out) != "re_1" {
 		t.Errorf("output %v", out)
 	}
 }
@@ -333,13 +333,13 @@ func TestRunPlatformErrorsAreStepErrors(t *testing.T) {
 	if !IsStepError(err) || err.Error() != "Jira answered 404 Not Found: Issue does not exist or you do not have permission to see it. — check the ids in params" {
 		t.Errorf("error %v", err)
 	}
-	if out["status"] != 404 || out["data"] == nil {
+	if x.Input["http_status"] != 404 || out["errorMessages"] == nil {
 		t.Errorf("failure output %v", out)
 	}
 	// Success with a 201 and rendered ADF.
 	x = platformExec(jira.Server, conns, `{"connectorId": "jira-1", "actionId": "add_comment", "params": {"issueKey": "SUP-1", "body": "{{message.body}}"}}`)
 	out, err = runConnectorStep(t, x)
-	if err != nil || out["status"] != 201 {
+	if err != nil || x.Input["http_status"] != 201 {
 		t.Fatalf("%v %v", out, err)
 	}
 	if got := platformJSON(jira.Comments[0]["content"]); got != `[{"content":[{"text":"My order arrived broken.","type":"text"}],"type":"paragraph"},{"content":[{"text":"Please refund.","type":"text"}],"type":"paragraph"}]` {
@@ -377,7 +377,7 @@ func TestRunGitHubLabelsFromTemplates(t *testing.T) {
 	if body := string(gh.Last().Body); body != `{"labels":["support","prio-high"],"title":"Refund please (Jane Doe)"}` {
 		t.Errorf("body %s", body)
 	}
-	if out["status"] != 201 || renderSavedOutput(t, "#{{variables.issue.data.number}}", "issue", out) != "#43" {
+	if x.Input["http_status"] != 201 || renderSavedOutput(t, "#{{variables.issue.number}}", "issue", out) != "#43" {
 		t.Errorf("output %v", out)
 	}
 }

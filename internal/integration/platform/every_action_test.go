@@ -1,12 +1,14 @@
 package platform
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/deskflow/deskflow/internal/connector"
 	"github.com/deskflow/deskflow/internal/integration/platform/platformfake"
+	"github.com/deskflow/deskflow/internal/template"
 )
 
 // fakeObjects are the objects the fakes hold, by "platform.parameter", or
@@ -141,6 +143,7 @@ func TestEveryCatalogActionAgainstItsFake(t *testing.T) {
 					if res.Status < 200 || res.Status > 299 {
 						t.Errorf("status %d: %s", res.Status, text(res.Data))
 					}
+					renderOutput(t, a, res.Output())
 					path := root + placeholderRe.ReplaceAllStringFunc(a.Path, func(m string) string {
 						return fmt.Sprint(params[m[1:len(m)-1]])
 					})
@@ -165,4 +168,31 @@ func TestEveryCatalogActionAgainstItsFake(t *testing.T) {
 		}
 	}
 	t.Logf("actions that succeed against the fakes: %v", counts)
+}
+
+// renderOutput renders {{variables.out.<field>}} against an action's saved
+// output, as a later step of a workflow would, for the first field of the
+// shape the catalog states (of the first element for a list): the object
+// itself is the output, so the field renders.
+func renderOutput(t *testing.T, a *Action, out any) {
+	t.Helper()
+	if len(a.Response.Fields) == 0 || out == nil {
+		return
+	}
+	field := a.Response.Fields[0]
+	src := "{{variables.out." + field + "}}"
+	if list, isList := out.([]any); isList {
+		if len(list) == 0 {
+			return
+		}
+		src = "{{variables.out.0." + field + "}}"
+	}
+	tpl, err := template.Parse(src, template.DefaultSchema)
+	if err != nil {
+		t.Fatalf("parse %s: %v", src, err)
+	}
+	res, err := tpl.Render(context.Background(), map[string]any{"variables": map[string]any{"out": out}}, template.Options{Escape: template.Plain})
+	if err != nil || len(res.Missing) > 0 || res.Text == "" {
+		t.Errorf("%s renders %q (missing %v, %v) against the output %s", src, res.Text, res.Missing, err, text(out))
+	}
 }

@@ -18,10 +18,19 @@ type Result struct {
 	Extra map[string]any
 }
 
-// Output is the step output: {"status", "data"} plus any extra facts, so a
-// workflow reads {{variables.<saveAs>.data.id}}.
-func (r *Result) Output() map[string]any {
-	out := map[string]any{"status": r.Status, "data": r.Data}
+// Output is the step output: the useful object itself (the refund, the
+// issue, the message: {{variables.<saveAs>.id}}), or the platform's error
+// body on failure. The facts a handler adds (already_refunded, …) are
+// fields of an object output too.
+func (r *Result) Output() any {
+	m, isObject := r.Data.(map[string]any)
+	if !isObject || len(r.Extra) == 0 {
+		return r.Data
+	}
+	out := make(map[string]any, len(m)+len(r.Extra))
+	for k, v := range m {
+		out[k] = v
+	}
 	for k, v := range r.Extra {
 		out[k] = v
 	}
