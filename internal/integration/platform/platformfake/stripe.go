@@ -110,6 +110,9 @@ func errBody(typ, code, message, param string) map[string]any {
 }
 
 func (f *Stripe) route(r *http.Request, form url.Values) (int, any) {
+	if status, body, ok := f.resource(r, form); ok {
+		return status, body
+	}
 	p := r.URL.Path
 	switch {
 	case r.Method == http.MethodGet && p == "/v1/balance":
