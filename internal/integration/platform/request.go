@@ -209,9 +209,10 @@ func (in *input) request(key string) (request, error) {
 }
 
 // setBody encodes body; write methods always send one (an empty JSON
-// object at least), DELETE and GET never.
+// object at least), GET never, DELETE only when the action has body
+// parameters given (GitHub's removal of assignees).
 func (r *request) setBody(body any, encoding string) error {
-	if r.method == http.MethodGet || r.method == http.MethodDelete {
+	if m, _ := body.(map[string]any); r.method == http.MethodGet || r.method == http.MethodDelete && len(m) == 0 {
 		return nil
 	}
 	if encoding == "form" {

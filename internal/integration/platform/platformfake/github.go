@@ -92,6 +92,9 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		f.search(w, r)
 		return
 	}
+	if f.example(w, r) {
+		return
+	}
 	if len(parts) < 4 || parts[0] != "repos" || parts[1] != "acme" || parts[2] != "app" || parts[3] != "issues" && parts[3] != "dispatches" {
 		githubError(w, 404, "Not Found", nil)
 		return
