@@ -69,6 +69,13 @@ var fakeObjects = map[string]any{
 	"jira.inwardIssue":                             "SUP-1",
 	"jira.outwardIssue":                            "SUP-2",
 	"jira.linkType":                                "Relates",
+	"jira.projectKey.path":                         "SUP",
+	"jira.commentId":                               "10000",
+	"jira.linkId":                                  "10001",
+	"jira.timeSpent":                               "1h 30m",
+	"jira.started":                                 "2026-12-04T09:00:00.000+00:00",
+	"jira.url":                                     "https://help.example.com/tickets/1",
+	"jira.releaseDate":                             "2027-01-31",
 }
 
 // exampleParams builds an action's parameters from its declarations: the

@@ -85,6 +85,9 @@ func (f *Jira) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": JiraEmail, "displayName": "Support Agent", "active": true})
 		return
 	}
+	if f.example(w, r) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && path == "/rest/api/3/user/search":
 		f.findUsers(w, r)

@@ -1,0 +1,108 @@
+package platformfake
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// The operations a fake has no state for are answered with the examples
+// of the platform's official OpenAPI description: per operation ("METHOD
+// /template"), its success status and example answer.
+var (
+	// From @octokit/openapi 23.0.2, api.github.com.
+	//go:embed github_examples.json
+	githubExamplesJSON []byte
+	// From the Jira Cloud platform REST API v3 description
+	// (swagger-v3.v3.json, 1001.0.0-SNAPSHOT-57a0ca5b).
+	//go:embed jira_examples.json
+	jiraExamplesJSON []byte
+
+	githubExamples = sync.OnceValue(func() examples { return loadExamples("github", githubExamplesJSON) })
+	jiraExamples   = sync.OnceValue(func() examples { return loadExamples("jira", jiraExamplesJSON) })
+)
+
+type example struct {
+	method string
+	path   *regexp.Regexp
+	Status int `json:"status"`
+	Body   any `json:"body"`
+}
+
+type examples []example
+
+var placeholder = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+
+func loadExamples(platform string, raw []byte) examples {
+	var byOp map[string]example
+	if err := json.Unmarshal(raw, &byOp); err != nil {
+		panic("platformfake: " + platform + " examples: " + err.Error())
+	}
+	out := make(examples, 0, len(byOp))
+	for op, ex := range byOp {
+		method, template, _ := strings.Cut(op, " ")
+		parts := placeholder.Split(template, -1)
+		for i, part := range parts {
+			parts[i] = regexp.QuoteMeta(part)
+		}
+		ex.method = method
+		ex.path = regexp.MustCompile("^" + strings.Join(parts, `[^/]+`) + "$")
+		out = append(out, ex)
+	}
+	return out
+}
+
+// find returns the example of the request's operation.
+func (xs examples) find(r *http.Request) (example, bool) {
+	for _, ex := range xs {
+		if ex.method == r.Method && ex.path.MatchString(r.URL.Path) {
+			return ex, true
+		}
+	}
+	return example{}, false
+}
+
+func (ex example) write(w http.ResponseWriter) {
+	if ex.Body == nil {
+		w.WriteHeader(ex.Status)
+		return
+	}
+	writeJSON(w, ex.Status, ex.Body)
+}
+
+// example answers a GitHub request with its operation's example; ok is
+// false when no example operation matches. Requests for another
+// repository than acme/app are answered 404, as GitHub does for a
+// repository the token cannot see.
+func (f *GitHub) example(w http.ResponseWriter, r *http.Request) bool {
+	ex, ok := githubExamples().find(r)
+	if !ok {
+		return false
+	}
+	if strings.HasPrefix(r.URL.Path, "/repos/") && !strings.HasPrefix(r.URL.Path+"/", "/repos/acme/app/") {
+		githubError(w, 404, "Not Found", nil)
+		return true
+	}
+	ex.write(w)
+	return true
+}
+
+var jiraIssuePath = regexp.MustCompile(`^/rest/api/3/issue/([^/]+)`)
+
+// example answers a Jira request with its operation's example; an issue
+// other than the fake's is answered 404 as Jira does.
+func (f *Jira) example(w http.ResponseWriter, r *http.Request) bool {
+	ex, ok := jiraExamples().find(r)
+	if !ok {
+		return false
+	}
+	if m := jiraIssuePath.FindStringSubmatch(r.URL.Path); m != nil && f.issues[m[1]] == nil { // the server holds f.mu
+		jiraError(w, 404, []any{"Issue does not exist or you do not have permission to see it."}, nil)
+		return true
+	}
+	ex.write(w)
+	return true
+}
