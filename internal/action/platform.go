@@ -17,7 +17,7 @@ var executeConnectorAction = Definition{
 	Effect:      EffectExternal,
 	Run:         runConnectorAction,
 	Category:    CategoryPlatform,
-	Description: "Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).",
+	Description: "Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub, Jira or Slack connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).",
 	Params: []spec.Param{
 		{Name: "connectorId", Type: spec.Reference, Reference: param.KindConnector, Required: true, Custom: true, ConnectorTypes: platform.IDs(),
 			Example: "3f2c6c1e-9a4b-4d3e-8f7a-2b1c0d9e8f7a", Description: "A connector of a platform that offers actionId."},

@@ -58,7 +58,7 @@ func TestConnectorActionRefTypes(t *testing.T) {
 		`{"connectorId": "c", "actionId": "create_refund", "params": {"charge": "ch_1"}}`:                           {"stripe"},
 		`{"connectorId": "c", "actionId": "get_customer", "params": {"customerId": "cus_1"}}`:                       {"shopify", "stripe"},
 		`{"connectorId": "c", "actionId": "create_issue", "params": {"summary": "s", "title": "t"}}`:                {"github", "jira"},
-		`{"connectorId": "c", "actionId": "refund_ordr"}`:                                                           {"github", "jira", "shopify", "stripe"},
+		`{"connectorId": "c", "actionId": "refund_ordr"}`:                                                           {"github", "jira", "shopify", "slack", "stripe"},
 		`{"connectorId": "c", "actionId": "transition_issue", "params": {"issueKey": "S-1", "transition": "Done"}}`: {"jira"},
 	}
 	for body, want := range cases {

@@ -1874,7 +1874,7 @@ type ActionAsCodeClassifyTicketActionType string
 
 // ActionAsCodeExecuteConnectorAction defines model for ActionAsCode_execute_connector_action.
 type ActionAsCodeExecuteConnectorAction struct {
-	// ActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
+	// ActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub, Jira or Slack connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
 	ActionType ActionAsCodeExecuteConnectorActionActionType `json:"actionType"`
 	Config     ActionParametersExecuteConnectorAction       `json:"config"`
 
@@ -1882,7 +1882,7 @@ type ActionAsCodeExecuteConnectorAction struct {
 	Label *string `json:"label,omitempty"`
 }
 
-// ActionAsCodeExecuteConnectorActionActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
+// ActionAsCodeExecuteConnectorActionActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub, Jira or Slack connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
 type ActionAsCodeExecuteConnectorActionActionType string
 
 // ActionAsCodeGenerateAiResponse defines model for ActionAsCode_generate_ai_response.
@@ -2620,11 +2620,11 @@ type ActionExecuteConnectorAction struct {
 	Label      *string                                `json:"label,omitempty"`
 	Parameters ActionParametersExecuteConnectorAction `json:"parameters"`
 
-	// Type Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
+	// Type Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub, Jira or Slack connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
 	Type ActionExecuteConnectorActionType `json:"type"`
 }
 
-// ActionExecuteConnectorActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub or Jira connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
+// ActionExecuteConnectorActionType Run an action (actionId) of a connected platform (connectorId: a Shopify, Stripe, GitHub, Jira or Slack connector) with params, whose string values are templates; the output is the object the platform answered (the refund, the issue: {{variables.refund.id}}), reduced to the fields the catalog lists, and its HTTP status is in the step record (http_status).
 type ActionExecuteConnectorActionType string
 
 // ActionGenerateAiResponse defines model for Action_generate_ai_response.

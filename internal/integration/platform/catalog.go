@@ -1,10 +1,12 @@
 package platform
 
 import (
+	// The slack connector type, whose connectors run the Slack catalog.
 	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
+	_ "github.com/deskflow/deskflow/internal/integration/slack"
 	"io/fs"
 	"net/http"
 	"path"
@@ -34,9 +36,13 @@ type Platform struct {
 	// Idempotency says which header carries the step's idempotency key,
 	// and on which methods.
 	Idempotency Idempotency `json:"idempotency"`
-	// Errors names the platform's error format: shopify, stripe, github or
-	// jira.
+	// Errors names the platform's error format: shopify, stripe, github,
+	// jira or slack (whose failures are 200 answers with "ok": false).
 	Errors string `json:"errors"`
+	// OwnConnector is true when the connector type is registered by its
+	// own package (slack, whose connectors also send messages): the
+	// catalog adds actions to that type instead of registering it.
+	OwnConnector bool `json:"own_connector,omitempty"`
 	// Encoding is the default body encoding of the actions: json or form.
 	Encoding string `json:"encoding"`
 	// Test is the cheap authenticated request that tests a connector.
@@ -224,7 +230,11 @@ func init() {
 		sort.Strings(offering[id])
 	}
 	for _, p := range loaded {
-		register(p)
+		if !p.OwnConnector {
+			register(p)
+		} else if _, registered := connector.Lookup(p.ID); !registered {
+			panic("platform catalog: " + p.ID + " uses its own connector type, which is not registered")
+		}
 	}
 }
 
@@ -291,7 +301,7 @@ var (
 	paramIns     = []string{"path", "query", "body"}
 	formats      = []string{"adf", "csv", "add_ops"}
 	encodings    = []string{"json", "form"}
-	errorFormats = []string{"shopify", "stripe", "github", "jira"}
+	errorFormats = []string{"shopify", "stripe", "github", "jira", "slack"}
 	settingKinds = []string{"string", "url", "shop_domain", "api_version"}
 	methods      = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 )

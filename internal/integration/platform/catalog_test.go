@@ -13,8 +13,8 @@ import (
 
 func TestCatalogFilesIntegrity(t *testing.T) {
 	files, err := fs.Glob(catalogFS, "catalog/*.json")
-	if err != nil || len(files) != 4 {
-		t.Fatalf("catalog files %v (%v), want shopify, stripe, github, jira", files, err)
+	if err != nil || len(files) != 5 {
+		t.Fatalf("catalog files %v (%v), want shopify, stripe, github, jira, slack", files, err)
 	}
 	placeholder := regexp.MustCompile(`\{([^{}]+)\}`)
 	for _, f := range files {
@@ -80,7 +80,7 @@ func TestCatalogSizes(t *testing.T) {
 	}
 	// The product documentation's counts, for the platforms that reach
 	// them; Shopify's is 84.
-	for id, least := range map[string]int{"github": 61, "jira": 47, "shopify": 8, "stripe": 64} {
+	for id, least := range map[string]int{"github": 61, "jira": 47, "shopify": 8, "slack": 41, "stripe": 64} {
 		if sizes[id] < least {
 			t.Errorf("%s has %d actions, want at least %d", id, sizes[id], least)
 		}
@@ -111,7 +111,7 @@ func TestEveryPlatformIsAConnectorType(t *testing.T) {
 
 func TestCatalogListingIsACopy(t *testing.T) {
 	list := Catalog()
-	if got := []string{list[0].ID, list[1].ID, list[2].ID, list[3].ID}; !slices.Equal(got, []string{"github", "jira", "shopify", "stripe"}) {
+	if got := []string{list[0].ID, list[1].ID, list[2].ID, list[3].ID, list[4].ID}; !slices.Equal(got, []string{"github", "jira", "shopify", "slack", "stripe"}) {
 		t.Fatalf("platforms %v", got)
 	}
 	shopify := list[2]

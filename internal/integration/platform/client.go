@@ -176,6 +176,9 @@ func (s *session) do(ctx context.Context, r request) (*response, error) {
 		}
 		out = &response{status: res.StatusCode, header: res.Header, data: parseBody(raw)}
 		if res.StatusCode >= 200 && res.StatusCode <= 299 {
+			if refused := s.refusal(res.StatusCode, out.data); refused != nil {
+				return retry.Outcome{Err: refused}
+			}
 			return retry.Outcome{}
 		}
 		o = s.retryable(res, r.idempotent)

@@ -137,8 +137,26 @@ func errorDetail(format string, data any) string {
 			return str(m["message"])
 		}
 		return strings.Join(parts, "; ")
+	case "slack":
+		// {"ok": false, "error": "channel_not_found"}, with the scope a
+		// missing_scope error needs.
+		msg := str(m["error"])
+		if needed := str(m["needed"]); needed != "" {
+			msg += " (needs scope " + needed + ")"
+		}
+		return msg
 	}
 	return ""
+}
+
+// refusal is the *Error of an answer the platform gave with a success
+// status that still says the request failed: Slack's {"ok": false}.
+func (s *session) refusal(status int, data any) *Error {
+	m, isObject := data.(map[string]any)
+	if s.p.Errors != "slack" || !isObject || m["ok"] != false {
+		return nil
+	}
+	return &Error{Status: status, Message: s.redact(s.p.Name + " refused the request: " + errorDetail("slack", data))}
 }
 
 // describeErrors renders a string, a list of strings, or an object of

@@ -69,6 +69,13 @@ var fakeObjects = map[string]any{
 	"jira.inwardIssue":                             "SUP-1",
 	"jira.outwardIssue":                            "SUP-2",
 	"jira.linkType":                                "Relates",
+	"slack.channel":                                "C012AB3CD",
+	"slack.user":                                   "W012A3CDE",
+	"slack.users":                                  "W012A3CDE,U014KLMNOPQ",
+	"slack.email":                                  "spengler@ghostbusters.example.com",
+	"slack.ts":                                     "1405894322.002768",
+	"slack.timestamp":                              "1405894322.002768",
+	"slack.name":                                   "eyes",
 	"jira.projectKey.path":                         "SUP",
 	"jira.commentId":                               "10000",
 	"jira.linkId":                                  "10001",
@@ -142,6 +149,9 @@ func fakeOf(t *testing.T, platformID string) (*platformfake.Server, *connector.C
 	case "jira":
 		f := platformfake.NewJira(t)
 		return f.Server, jiraConn(f), ""
+	case "slack":
+		f := platformfake.NewSlack(t)
+		return f.Server, slackConn(f), ""
 	}
 	t.Fatalf("platform %s has no fake in platformfake", platformID)
 	return nil, nil, ""

@@ -53,6 +53,12 @@ func githubConn(f *platformfake.GitHub) *connector.Connector {
 		Credentials: map[string]string{"token": platformfake.GitHubToken}}
 }
 
+func slackConn(f *platformfake.Slack) *connector.Connector {
+	return &connector.Connector{ID: "c-slack", Type: "slack",
+		Settings:    map[string]any{"base_url": f.URL},
+		Credentials: map[string]string{"bot_token": platformfake.SlackToken}}
+}
+
 func jiraConn(f *platformfake.Jira) *connector.Connector {
 	return &connector.Connector{ID: "c-jira", Type: "jira",
 		Settings:    map[string]any{"base_url": f.URL},

@@ -4,9 +4,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // The operations a fake has no state for are answered with the examples
@@ -105,4 +107,54 @@ func (f *Jira) example(w http.ResponseWriter, r *http.Request) bool {
 	}
 	ex.write(w)
 	return true
+}
+
+// SlackToken is the bot token the Slack fake accepts.
+const SlackToken = "xoxb-0000000000-0000000000000-deskflowfakeslacktoken"
+
+// Slack answers as slack.com/api does: a Bearer bot token, form-encoded
+// POSTs, every answer 200 with "ok"; a refusal is {"ok": false, "error"}
+// (invalid_auth, channel_not_found for channel C_MISSING, unknown_method).
+// Each method answers its example of Slack's official Web API description
+// (slack-api-specs, slack_web_openapi_v2.json 1.7.0).
+type Slack struct{ *Server }
+
+var (
+	//go:embed slack_examples.json
+	slackExamplesJSON []byte
+	slackExamples     = sync.OnceValue(func() examples { return loadExamples("slack", slackExamplesJSON) })
+)
+
+// NewSlack starts a Slack fake.
+func NewSlack(t testing.TB) *Slack {
+	f := &Slack{}
+	f.Server = newServer(t, f.handle)
+	return f
+}
+
+func (f *Slack) handle(w http.ResponseWriter, r *http.Request, body []byte) {
+	refuse := func(code string) { writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": code}) }
+	if r.Header.Get("Authorization") != "Bearer "+SlackToken {
+		refuse("invalid_auth")
+		return
+	}
+	if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		refuse("invalid_form_data")
+		return
+	}
+	args, err := url.ParseQuery(string(body))
+	if err != nil {
+		refuse("invalid_form_data")
+		return
+	}
+	if r.URL.Query().Get("channel") == "C_MISSING" || args.Get("channel") == "C_MISSING" {
+		refuse("channel_not_found")
+		return
+	}
+	ex, ok := slackExamples().find(r)
+	if !ok {
+		refuse("unknown_method")
+		return
+	}
+	ex.write(w)
 }
