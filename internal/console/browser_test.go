@@ -290,6 +290,36 @@ func TestConsoleInABrowser(t *testing.T) {
 				}
 			}
 
+			run("build a workflow with a path",
+				open("workflows/new"),
+				chromedp.WaitVisible(`//h1[text()="New workflow"]`),
+				chromedp.SendKeys(chromedp.CSS("#f-name"), "Triage billing"),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.0.type"]`, "classify_ticket"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="actions.0.parameters.categories"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="actions.0.parameters.categories"]`), "billing, shipping"),
+				chromedp.SetValue(chromedp.CSS(`[data-path="actions.0.parameters.saveAs"]`), "triage"),
+				chromedp.Click(`//button[text()="Add a path"]`),
+				chromedp.Click(`//button[text()="Add a path 1 condition"]`),
+				choose(`[data-path="paths.0.conditions.0.type"]`, "variable_equals"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="paths.0.conditions.0.parameters.name"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="paths.0.conditions.0.parameters.name"]`), "triage.category"),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="paths.0.conditions.0.parameters.value"]`), "billing"),
+				chromedp.Click(`//button[text()="Add a path 1 step"]`),
+				choose(`[data-path="paths.0.actions.0.type"]`, "add_internal_note"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="paths.0.actions.0.parameters.content"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="paths.0.actions.0.parameters.content"]`), "Billing question"),
+				chromedp.Click(`//button[text()="Save"]`),
+				chromedp.WaitVisible(`//h1[text()="Workflow: Triage billing"]`))
+			for _, w := range s.apiList("/api/workflows") {
+				if w["name"] == "Triage billing" {
+					paths, _ := w["paths"].([]any)
+					if len(paths) != 1 || !strings.Contains(fmt.Sprint(paths[0]), "variable_equals") || !strings.Contains(fmt.Sprint(paths[0]), "Billing question") {
+						t.Errorf("the path saved as %v", w["paths"])
+					}
+				}
+			}
+
 			// A ticket made through the API: its page shows the run and why,
 			// and why another workflow did not run.
 			s.api("POST", "/api/workflows", map[string]any{"name": "Only refunds", "trigger_type": "on_new_ticket",

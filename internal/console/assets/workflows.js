@@ -63,71 +63,113 @@ export async function builderPage(id) {
   const form = h("form", { "aria-label": "Workflow" });
 
   const byType = (list, t) => list.find((x) => x.type === t);
+  const join = (base, key) => (base ? base + "." + key : key);
+  // block returns the object that holds the conditions and actions at
+  // base: the workflow ("") or one of its paths ("paths.N").
+  const block = (d, base) => (base ? d.paths[Number(base.split(".")[1])] : d);
+  const readBlock = (base) => {
+    const b = { conditions: [], actions: [] };
+    form.querySelectorAll(`[data-row="condition"][data-base="${base}"]`).forEach((row, i) => {
+      const p = join(base, `conditions.${i}`);
+      b.conditions.push({ type: row.querySelector(`[data-path="${p}.type"]`).value, parameters: readFields(row, p + ".parameters") });
+    });
+    form.querySelectorAll(`[data-row="action"][data-base="${base}"]`).forEach((row, i) => {
+      const p = join(base, `actions.${i}`);
+      const a = { type: row.querySelector(`[data-path="${p}.type"]`).value, parameters: readFields(row, p + ".parameters") };
+      const label = row.querySelector(`[data-path="${p}.label"]`).value.trim();
+      if (label) a.label = label;
+      b.actions.push(a);
+    });
+    const match = form.querySelector(`[data-path="${join(base, "condition_match_type")}"]`);
+    if (match) b.condition_match_type = match.value;
+    return b;
+  };
   const read = () => {
     const d = { name: form.querySelector('[data-path="name"]').value, description: form.querySelector('[data-path="description"]').value,
-      trigger_type: form.querySelector('[data-path="trigger_type"]').value, condition_match_type: form.querySelector('[data-path="condition_match_type"]').value,
-      trigger_parameters: readFields(form, "trigger_parameters"), conditions: [], actions: [], paths: draft.paths || [] };
-    form.querySelectorAll("[data-condition]").forEach((row, i) => {
-      d.conditions.push({ type: row.querySelector('[data-path$=".type"]').value, parameters: readFields(row, `conditions.${i}.parameters`) });
-    });
-    form.querySelectorAll("[data-action]").forEach((row, i) => {
-      const a = { type: row.querySelector(`[data-path="actions.${i}.type"]`).value, parameters: readFields(row, `actions.${i}.parameters`) };
-      const label = row.querySelector(`[data-path="actions.${i}.label"]`).value.trim();
-      if (label) a.label = label;
-      d.actions.push(a);
+      trigger_type: form.querySelector('[data-path="trigger_type"]').value, trigger_parameters: readFields(form, "trigger_parameters"), ...readBlock(""), paths: [] };
+    form.querySelectorAll("[data-path-block]").forEach((el, i) => {
+      d.paths.push({ name: form.querySelector(`[data-path="paths.${i}.name"]`).value, ...readBlock(`paths.${i}`) });
     });
     return d;
   };
   const rerender = (change) => { const d = read(); if (change) change(d); draft = { ...draft, ...d }; render(); };
-  const variablesBefore = (i) => () => {
+  // variablesBefore lists the template variables a step at base can use:
+  // the schema's, and those saved by earlier steps (a path's steps run
+  // after the main ones).
+  const variablesBefore = (base, i) => () => {
     const saved = [];
-    form.querySelectorAll("[data-action]").forEach((row, j) => {
-      const s = row.querySelector(`[data-path="actions.${j}.parameters.saveAs"]`);
-      if (j < i && s && s.value.trim()) saved.push("variables." + s.value.trim());
+    const collect = (b, upTo) => form.querySelectorAll(`[data-row="action"][data-base="${b}"]`).forEach((row, j) => {
+      const s = row.querySelector(`[data-path="${join(b, `actions.${j}`)}.parameters.saveAs"]`);
+      if (j < upTo && s && s.value.trim()) saved.push("variables." + s.value.trim());
     });
+    if (base) collect("", Infinity);
+    collect(base, i);
     return [...specs.templates.variables, ...saved];
   };
   const select = (path, options, value, label) => h("select", { id: "f-" + path, "data-path": path, "aria-label": label }, options.map((o) => h("option", { value: o, selected: o === value }, o)));
+  const where = (base) => (base ? `path ${Number(base.split(".")[1]) + 1} ` : "");
+
+  function conditionRows(base, list) {
+    // Conditions that read run variables belong to paths, which run after
+    // the main steps saved them.
+    const types = specs.conditions.filter((c) => base || !c.paths_only).map((c) => c.type);
+    return [
+      h("label", { for: "f-" + join(base, "condition_match_type") }, "Match"), select(join(base, "condition_match_type"), ["all", "any"], block(draft, base).condition_match_type || "all", `Match of ${where(base)}conditions`),
+      (list || []).map((c, i) => {
+        const p = join(base, `conditions.${i}`);
+        const spec = byType(specs.conditions, c.type) || byType(specs.conditions, types[0]);
+        const typeSel = select(p + ".type", types, spec.type, `${where(base)}condition ${i + 1} type`);
+        typeSel.addEventListener("change", () => rerender((d) => { block(d, base).conditions[i].parameters = {}; }));
+        return h("div", { class: "card", "data-row": "condition", "data-base": base }, h("h3", {}, `Condition ${i + 1}`),
+          h("label", { for: typeSel.id }, "Type"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(p + ".type"),
+          paramFields(spec.parameters, c.parameters, p + ".parameters", objs, () => specs.templates.variables), errorSlot(p),
+          h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => block(d, base).conditions.splice(i, 1)) }, `Remove ${where(base)}condition ${i + 1}`));
+      }),
+      h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => block(d, base).conditions.push({ type: types[0], parameters: {} })) }, `Add a ${where(base)}condition`),
+      errorSlot(join(base, "conditions"))];
+  }
+
+  function actionRows(base, list) {
+    return [(list || []).map((a, i) => {
+      const p = join(base, `actions.${i}`);
+      const spec = byType(specs.actions, a.type) || specs.actions[0];
+      const typeSel = select(p + ".type", specs.actions.map((x) => x.type), spec.type, `${where(base)}step ${i + 1} action`);
+      typeSel.addEventListener("change", () => rerender((d) => { block(d, base).actions[i].parameters = {}; }));
+      const steps = (d) => block(d, base).actions;
+      return h("div", { class: "card", "data-row": "action", "data-base": base }, h("h3", {}, `Step ${i + 1}`),
+        h("label", { for: typeSel.id }, "Action"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(p + ".type"),
+        h("label", { for: `f-${p}.label` }, "Label"), h("input", { id: `f-${p}.label`, type: "text", "data-path": p + ".label", value: a.label || "" }),
+        paramFields(spec.parameters, a.parameters, p + ".parameters", objs, variablesBefore(base, i)),
+        h("details", {}, h("summary", {}, "Timeout, approval, saveAs"), paramFields(specs.common_parameters, a.parameters, p + ".parameters", objs, variablesBefore(base, i))),
+        errorSlot(p),
+        i > 0 ? h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => steps(d).splice(i - 1, 0, steps(d).splice(i, 1)[0])) }, `Move ${where(base)}step ${i + 1} up`) : null,
+        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => steps(d).splice(i, 1)) }, `Remove ${where(base)}step ${i + 1}`));
+    }),
+    h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => block(d, base).actions.push({ type: specs.actions[0].type, parameters: {} })) }, `Add a ${where(base)}step`),
+    errorSlot(join(base, "actions"))];
+  }
 
   function render() {
     const trigger = byType(specs.triggers, draft.trigger_type) || specs.triggers[0];
     const triggerSelect = select("trigger_type", specs.triggers.map((t) => t.type), trigger.type, "Trigger");
     triggerSelect.addEventListener("change", () => rerender((d) => { d.trigger_parameters = {}; }));
-    const conditionTypes = specs.conditions.filter((c) => !c.paths_only).map((c) => c.type);
-    fill(form, 
+    fill(form,
       h("label", { for: "f-name" }, "Name (required)"), h("input", { id: "f-name", type: "text", "data-path": "name", value: draft.name }), errorSlot("name"),
       h("label", { for: "f-description" }, "Description"), h("textarea", { id: "f-description", "data-path": "description", value: draft.description || "" }), errorSlot("description"),
       h("fieldset", {}, h("legend", {}, "Trigger"),
         h("label", { for: "f-trigger_type" }, "When"), triggerSelect, h("p", { class: "hint" }, trigger.description), errorSlot("trigger_type"),
         paramFields(trigger.parameters, draft.trigger_parameters, "trigger_parameters", objs, () => specs.templates.variables), errorSlot("trigger_parameters")),
-      h("fieldset", {}, h("legend", {}, "Conditions"),
-        h("label", { for: "f-condition_match_type" }, "Match"), select("condition_match_type", ["all", "any"], draft.condition_match_type || "all", "Match"),
-        (draft.conditions || []).map((c, i) => {
-          const spec = byType(specs.conditions, c.type) || byType(specs.conditions, conditionTypes[0]);
-          const typeSel = select(`conditions.${i}.type`, conditionTypes, spec.type, `Condition ${i + 1} type`);
-          typeSel.addEventListener("change", () => rerender((d) => { d.conditions[i].parameters = {}; }));
-          return h("div", { class: "card", "data-condition": i }, h("h3", {}, `Condition ${i + 1}`),
-            h("label", { for: typeSel.id }, "Type"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(`conditions.${i}.type`),
-            paramFields(spec.parameters, c.parameters, `conditions.${i}.parameters`, objs, () => specs.templates.variables), errorSlot(`conditions.${i}`),
-            h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.conditions.splice(i, 1)) }, `Remove condition ${i + 1}`));
-        }),
-        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.conditions.push({ type: conditionTypes[0], parameters: {} })) }, "Add a condition"), errorSlot("conditions")),
-      h("fieldset", {}, h("legend", {}, "Actions, in order"),
-        (draft.actions || []).map((a, i) => {
-          const spec = byType(specs.actions, a.type) || specs.actions[0];
-          const typeSel = select(`actions.${i}.type`, specs.actions.map((x) => x.type), spec.type, `Step ${i + 1} action`);
-          typeSel.addEventListener("change", () => rerender((d) => { d.actions[i].parameters = {}; }));
-          return h("div", { class: "card", "data-action": i }, h("h3", {}, `Step ${i + 1}`),
-            h("label", { for: typeSel.id }, "Action"), typeSel, h("p", { class: "hint" }, spec.description), errorSlot(`actions.${i}.type`),
-            h("label", { for: `f-actions.${i}.label` }, "Label"), h("input", { id: `f-actions.${i}.label`, type: "text", "data-path": `actions.${i}.label`, value: a.label || "" }),
-            paramFields(spec.parameters, a.parameters, `actions.${i}.parameters`, objs, variablesBefore(i)),
-            h("details", {}, h("summary", {}, "Timeout, approval, saveAs"), paramFields(specs.common_parameters, a.parameters, `actions.${i}.parameters`, objs, variablesBefore(i))),
-            errorSlot(`actions.${i}`),
-            i > 0 ? h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.splice(i - 1, 0, d.actions.splice(i, 1)[0])) }, `Move step ${i + 1} up`) : null,
-            h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.splice(i, 1)) }, `Remove step ${i + 1}`));
-        }),
-        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.actions.push({ type: specs.actions[0].type, parameters: {} })) }, "Add a step"), errorSlot("actions")),
-      (draft.paths || []).length ? h("p", { class: "hint" }, `This workflow has ${draft.paths.length} path(s); the builder keeps them as they are.`) : null,
+      h("fieldset", {}, h("legend", {}, "Conditions"), conditionRows("", draft.conditions)),
+      h("fieldset", {}, h("legend", {}, "Actions, in order"), actionRows("", draft.actions)),
+      h("fieldset", {}, h("legend", {}, "Paths: branches that run after the steps above, each when its own conditions pass"),
+        (draft.paths || []).map((path, n) => h("div", { class: "card", "data-path-block": n },
+          h("h3", {}, `Path ${n + 1}`),
+          h("label", { for: `f-paths.${n}.name` }, "Name"), h("input", { id: `f-paths.${n}.name`, type: "text", "data-path": `paths.${n}.name`, value: path.name || "" }), errorSlot(`paths.${n}.name`),
+          h("h4", {}, "Conditions"), conditionRows(`paths.${n}`, path.conditions),
+          h("h4", {}, "Steps"), actionRows(`paths.${n}`, path.actions),
+          h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.paths.splice(n, 1)) }, `Remove path ${n + 1}`))),
+        h("button", { type: "button", class: "secondary", onclick: () => rerender((d) => d.paths.push({ name: `Path ${d.paths.length + 1}`, condition_match_type: "all", conditions: [], actions: [] })) }, "Add a path"),
+        errorSlot("paths")),
       h("label", { class: "inline" }, h("input", { type: "checkbox", "data-path": "is_enabled", checked: draft.is_enabled, id: "f-is_enabled" }), "Enabled"),
       admin ? h("button", { type: "submit" }, "Save") : h("p", { class: "hint" }, "Only admins change workflows."),
       summary, notes);
