@@ -144,7 +144,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	retainEvaluations := c.Retention("retain-evaluations", "DESKFLOW_RETAIN_EVALUATIONS", engine.DefaultEvaluationRetention, "how long the record of how workflows fared against each event is kept")
 	retainEvents := c.Retention("retain-events", "DESKFLOW_RETAIN_EVENTS", engine.DefaultEventRetention, "how long processed events are kept (those that started a kept run stay)")
 	smtpAddr := c.String("smtp-addr", "DESKFLOW_SMTP_ADDR", "", "where the SMTP receiver listens for the email channels' mail, e.g. 127.0.0.1:2525 (empty: no receiver)")
-	maxEmail := c.Int("max-email-bytes", "DESKFLOW_MAX_EMAIL_BYTES", inbound.DefaultMaxMessageBytes, "largest email the SMTP receiver takes, in bytes (552 above)")
+	maxEmail := c.Int("max-email-bytes", "DESKFLOW_MAX_EMAIL_BYTES", inbound.DefaultMaxMessageBytes, "largest email taken, in bytes: the SMTP receiver answers 552 above it, a larger one in a mailbox fails to import (and is set aside after 3 tries)")
 	maxAttachment := c.Int("max-attachment-bytes", "DESKFLOW_MAX_ATTACHMENT_BYTES", int(mail.DefaultLimits.MaxAttachmentBytes), "largest attachment of a received email that is kept, in bytes (larger ones keep their name, type and size)")
 	keepVersions := c.Int("keep-versions", "DESKFLOW_KEEP_VERSIONS", storage.DefaultKeepVersions, "versions of each workflow kept (older ones are pruned, never one a running run started with)")
 	metricsToken := c.String("metrics-token", "DESKFLOW_METRICS_TOKEN", "", "bearer token that GET /metrics requires (empty: none)")

@@ -4,11 +4,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap"
+
 	"github.com/deskflow/deskflow/internal/app"
+	"github.com/deskflow/deskflow/internal/inbound"
 	"github.com/deskflow/deskflow/internal/inbound/imaptest"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail/smtptest"
 )
@@ -134,4 +138,62 @@ func TestInboundIMAPTLS(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestInboundIMAPPoisonMessage: an email deskflow cannot import (here,
+// larger than the limit) is tried three times, the tries counted on the
+// message itself so that a restart does not reset them, then set aside:
+// flagged $DeskflowFailed, counted failed, left unseen for a person. Mail
+// after it keeps coming in.
+func TestInboundIMAPPoisonMessage(t *testing.T) {
+	imaptest.Require(t)
+	eachBackend(t, func(t *testing.T, e *env) {
+		imapServer := imaptest.Start(t)
+		e.config.Mail = app.MailConfig{Scan: 50 * time.Millisecond, MaxEmailBytes: 16 << 10}
+		e.restart(func() {})
+		channel := e.create("/api/channels", map[string]any{"name": "Mailbox", "type": "email",
+			"settings":    map[string]any{"address": "help@acme.test", "imap": map[string]any{"host": imapServer.Host, "port": imapServer.Port, "tls": "none", "username": "help", "poll_seconds": 5}},
+			"credentials": map[string]any{"imap_password": imaptest.Password}})
+		big := fmt.Sprintf("From: ann@example.com\r\nTo: help@acme.test\r\nSubject: Huge\r\nMessage-ID: <huge@example.com>\r\n\r\n%s\r\n", strings.Repeat("x", 32<<10))
+		imapServer.Append(t, "help", "INBOX", []byte(big))
+		flagsOfHuge := func() []string {
+			for _, flags := range imapServer.Flags(t, "help", "INBOX") {
+				if !hasFlag(flags, imap.SeenFlag) {
+					return flags
+				}
+			}
+			return nil
+		}
+		// Each new email makes the poller look again; the huge one is tried
+		// at each look.
+		small := func(n int) {
+			imapServer.Append(t, "help", "INBOX", []byte(fmt.Sprintf("From: bob@example.com\r\nTo: help@acme.test\r\nSubject: Small %d\r\nMessage-ID: <small%d@example.com>\r\n\r\nhello\r\n", n, n)))
+			e.eventually(fmt.Sprintf("small email %d becomes a ticket", n), func() bool { return len(e.ticketsWith(fmt.Sprintf("Small %d", n), e.wsA, e.adminA)) == 1 })
+		}
+		e.eventually("the first try is counted on the message", func() bool { return hasFlag(flagsOfHuge(), "$DeskflowAttempt1") })
+		small(1)
+		e.eventually("the second try is counted", func() bool { return hasFlag(flagsOfHuge(), "$DeskflowAttempt2") })
+		e.restart(func() {})
+		small(2)
+		e.eventually("the third try sets it aside", func() bool { return hasFlag(flagsOfHuge(), inbound.FailedFlag) })
+		status := e.must(200, e.asAdmin("GET", "/api/channels/"+channel+"/status", nil)).data()
+		if status["failed"] != 1.0 || status["imported"] != 2.0 {
+			t.Errorf("status %v", status)
+		}
+		if n := len(e.ticketsWith("Huge", e.wsA, e.adminA)); n != 0 {
+			t.Errorf("%d tickets from the huge email", n)
+		}
+		small(3)
+		if flags := flagsOfHuge(); !hasFlag(flags, inbound.FailedFlag) || hasFlag(flags, imap.SeenFlag) {
+			t.Errorf("the huge email's flags: %v", flags)
+		}
+		if status := e.must(200, e.asAdmin("GET", "/api/channels/"+channel+"/status", nil)).data(); status["failed"] != 1.0 {
+			t.Errorf("a message set aside is not tried again: %v", status)
+		}
+	})
+}
+
+// hasFlag reports whether flags has f; keywords are case-insensitive.
+func hasFlag(flags []string, f string) bool {
+	return slices.ContainsFunc(flags, func(x string) bool { return strings.EqualFold(x, f) })
 }

@@ -139,7 +139,8 @@ type Config struct {
 type MailConfig struct {
 	// SMTPAddr is where the SMTP receiver listens ("" : no receiver).
 	SMTPAddr string
-	// MaxEmailBytes bounds one received email (0: 25 MiB).
+	// MaxEmailBytes bounds one received email, by the SMTP receiver or
+	// from a mailbox (0: 25 MiB).
 	MaxEmailBytes int64
 	// MaxAttachmentBytes bounds the attachments kept (0: 10 MiB).
 	MaxAttachmentBytes int64
@@ -204,6 +205,7 @@ func New(cfg Config) (*App, error) {
 	a.Importer = &inbound.Importer{DB: cfg.DB, Limits: limits, MaxMessageBytes: cfg.MaxMessageBytes, Log: cfg.Logger}
 	a.pollers = inbound.NewPollers(inbound.PollerConfig{
 		Node: nodeName(), Dial: smtpmail.Net{HTTP: eng.Services().HTTP}.Dialer(), TLS: cfg.Mail.TLS, Sealer: sealer, Scan: cfg.Mail.Scan, Now: cfg.Now,
+		MaxMessageBytes: cfg.Mail.MaxEmailBytes,
 	}, a.Importer, cfg.Logger)
 	if cfg.Mail.SMTPAddr != "" {
 		if a.Receiver, err = inbound.NewReceiver(inbound.ReceiverConfig{Addr: cfg.Mail.SMTPAddr, MaxMessageBytes: cfg.Mail.MaxEmailBytes}, a.Importer, cfg.Logger); err != nil {

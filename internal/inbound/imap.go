@@ -3,12 +3,12 @@ package inbound
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,12 +38,20 @@ type PollerConfig struct {
 	// PoisonAttempts is how often an email that fails to import is tried
 	// before it is set aside (flagged, counted as failed); default 3.
 	PoisonAttempts int
+	// MaxMessageBytes is the largest email read from a mailbox; a larger
+	// one fails to import. Default DefaultMaxMessageBytes.
+	MaxMessageBytes int64
 }
 
 // FailedFlag marks the emails deskflow could not import after
 // PoisonAttempts tries: they stay in the mailbox for a person to look at,
 // and are not fetched again.
 const FailedFlag = "$DeskflowFailed"
+
+// attemptFlag is the keyword that counts a failed try on the message
+// itself ($DeskflowAttempt1, 2 …), so the count survives restarts and is
+// shared by the nodes that poll the mailbox in turn.
+const attemptFlag = "$DeskflowAttempt"
 
 // Pollers fetch the mail of every email channel that has an IMAP mailbox:
 // one poller per mailbox across all nodes (a lease in the database,
@@ -58,10 +66,9 @@ type Pollers struct {
 	importer *Importer
 	log      *slog.Logger
 
-	mu       sync.Mutex
-	running  map[string]context.CancelFunc // by channel id
-	attempts map[string]int                // failed imports by channel id and UID
-	wg       sync.WaitGroup
+	mu      sync.Mutex
+	running map[string]context.CancelFunc // by channel id
+	wg      sync.WaitGroup
 }
 
 // NewPollers makes the pollers; Run runs them.
@@ -75,7 +82,10 @@ func NewPollers(cfg PollerConfig, importer *Importer, log *slog.Logger) *Pollers
 	if cfg.PoisonAttempts <= 0 {
 		cfg.PoisonAttempts = 3
 	}
-	return &Pollers{cfg: cfg, importer: importer, log: log, running: map[string]context.CancelFunc{}, attempts: map[string]int{}}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	return &Pollers{cfg: cfg, importer: importer, log: log, running: map[string]context.CancelFunc{}}
 }
 
 // Run starts and stops a poller per mailbox channel as channels come and
@@ -301,23 +311,30 @@ func (p *Pollers) importNew(ctx context.Context, c *client.Client, ref storage.C
 		section := &imap.BodySectionName{Peek: true}
 		messages := make(chan *imap.Message, batch)
 		fetched := make(chan error, 1)
-		go func() { fetched <- c.UidFetch(set, []imap.FetchItem{imap.FetchUid, section.FetchItem()}, messages) }()
+		go func() {
+			fetched <- c.UidFetch(set, []imap.FetchItem{imap.FetchUid, imap.FetchFlags, section.FetchItem()}, messages)
+		}()
 		var (
 			uids, failed []uint32
 			raws         [][]byte
+			tried        = map[int][]uint32{} // failed messages by the try it was
 		)
 		for msg := range messages {
 			body := msg.GetBody(section)
 			if body == nil {
 				continue
 			}
-			raw, err := io.ReadAll(io.LimitReader(body, DefaultMaxMessageBytes+1))
-			if err == nil && len(raw) > DefaultMaxMessageBytes {
-				err = errors.New("over 25 MiB")
+			raw, err := io.ReadAll(io.LimitReader(body, p.cfg.MaxMessageBytes+1))
+			if err == nil && int64(len(raw)) > p.cfg.MaxMessageBytes {
+				err = fmt.Errorf("larger than %d bytes", p.cfg.MaxMessageBytes)
 			}
 			if err != nil {
-				if p.failedAgain(ref.Channel.ID, msg.Uid, err) {
+				try := triesOf(msg.Flags) + 1
+				p.log.Warn("import email", "channel", ref.Channel.ID, "uid", msg.Uid, "attempt", try, "err", err)
+				if try >= p.cfg.PoisonAttempts {
 					failed = append(failed, msg.Uid)
+				} else {
+					tried[try] = append(tried[try], msg.Uid)
 				}
 				continue
 			}
@@ -335,6 +352,13 @@ func (p *Pollers) importNew(ctx context.Context, c *client.Client, ref storage.C
 		}
 		if err := p.markDone(c, ref.Channel.Settings.IMAP, uids); err != nil {
 			return err
+		}
+		for try, those := range tried {
+			set := new(imap.SeqSet)
+			set.AddNum(those...)
+			if err := c.UidStore(set, imap.FormatFlagsOp(imap.AddFlags, true), []any{attemptFlag + strconv.Itoa(try)}, nil); err != nil {
+				return fmt.Errorf("count a failed try: %w", err)
+			}
 		}
 		if len(failed) > 0 {
 			if err := p.importer.DB.CountIntake(ctx, ref.WorkspaceID, ref.Channel.ID, 0, 0, len(failed)); err != nil {
@@ -357,19 +381,18 @@ func (p *Pollers) looked(ctx context.Context, ref storage.ChannelRef) {
 	}
 }
 
-// failedAgain counts a failed import; true when the message has now failed
-// PoisonAttempts times and is set aside.
-func (p *Pollers) failedAgain(channelID string, uid uint32, err error) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	key := channelID + "|" + strconv.FormatUint(uint64(uid), 10)
-	p.attempts[key]++
-	p.log.Warn("import email", "channel", channelID, "uid", uid, "attempt", p.attempts[key], "err", err)
-	if p.attempts[key] >= p.cfg.PoisonAttempts {
-		delete(p.attempts, key)
-		return true
+// triesOf is how many failed tries a message's keywords count. Keywords
+// are case-insensitive (go-imap hands them over in lower case).
+func triesOf(flags []string) int {
+	most := 0
+	prefix := strings.ToLower(attemptFlag)
+	for _, f := range flags {
+		f = strings.ToLower(f)
+		if n, err := strconv.Atoi(strings.TrimPrefix(f, prefix)); err == nil && strings.HasPrefix(f, prefix) {
+			most = max(most, n)
+		}
 	}
-	return false
+	return most
 }
 
 func (p *Pollers) markDone(c *client.Client, m *helpdesk.IMAPSettings, uids []uint32) error {

@@ -213,3 +213,26 @@ func freePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// Flags returns the flags of each message of user's folder, by UID.
+func (s *Server) Flags(t testing.TB, user, folder string) map[uint32][]string {
+	t.Helper()
+	c := s.Client(t, user)
+	defer c.Logout()
+	if _, err := c.Select(folder, true); err != nil {
+		t.Fatal(err)
+	}
+	all := new(imap.SeqSet)
+	all.AddRange(1, 0)
+	messages := make(chan *imap.Message, 16)
+	done := make(chan error, 1)
+	go func() { done <- c.Fetch(all, []imap.FetchItem{imap.FetchUid, imap.FetchFlags}, messages) }()
+	out := map[uint32][]string{}
+	for m := range messages {
+		out[m.Uid] = m.Flags
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
