@@ -37,7 +37,7 @@ import (
 
 const usage = `usage:
   deskflow serve [--addr 127.0.0.1:8080] [--database-url URL] [--outbound-allow CIDRS] [--rescue-after DURATION] [--rate-limit N]
-                 [--chain-runs N] [--chain-steps N] [--queue-limit N] [--max-message-bytes N] [--smtp-addr HOST:PORT]
+                 [--chain-runs N] [--chain-steps N] [--queue-limit N] [--max-message-bytes N] [--smtp-addr HOST:PORT] [--lmtp-addr HOST:PORT]
   deskflow migrate [--database-url URL]
   deskflow workspace create --name NAME [--database-url URL]
   deskflow token create --workspace ID --role admin|agent [--name NAME] [--database-url URL]
@@ -144,6 +144,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	retainEvaluations := c.Retention("retain-evaluations", "DESKFLOW_RETAIN_EVALUATIONS", engine.DefaultEvaluationRetention, "how long the record of how workflows fared against each event is kept")
 	retainEvents := c.Retention("retain-events", "DESKFLOW_RETAIN_EVENTS", engine.DefaultEventRetention, "how long processed events are kept (those that started a kept run stay)")
 	smtpAddr := c.String("smtp-addr", "DESKFLOW_SMTP_ADDR", "", "where the SMTP receiver listens for the email channels' mail, e.g. 127.0.0.1:2525 (empty: no receiver)")
+	lmtpAddr := c.String("lmtp-addr", "DESKFLOW_LMTP_ADDR", "", "where the LMTP receiver listens, for a local mail server that delivers to deskflow, e.g. 127.0.0.1:2424 (empty: none)")
 	maxEmail := c.Int("max-email-bytes", "DESKFLOW_MAX_EMAIL_BYTES", inbound.DefaultMaxMessageBytes, "largest email taken, in bytes: the SMTP receiver answers 552 above it, a larger one in a mailbox fails to import (and is set aside after 3 tries)")
 	maxAttachment := c.Int("max-attachment-bytes", "DESKFLOW_MAX_ATTACHMENT_BYTES", int(mail.DefaultLimits.MaxAttachmentBytes), "largest attachment of a received email that is kept, in bytes (larger ones keep their name, type and size)")
 	keepVersions := c.Int("keep-versions", "DESKFLOW_KEEP_VERSIONS", storage.DefaultKeepVersions, "versions of each workflow kept (older ones are pruned, never one a running run started with)")
@@ -196,7 +197,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	node, err := app.New(app.Config{DB: db, Logger: logger, OutboundAllow: allowList, RescueAfter: *rescueAfter, SecretKey: key, AI: aiDefault, RateLimit: limit,
 		Limits: engine.Limits{ChainRuns: *chainRuns, ChainSteps: *chainSteps, QueueLimit: *queueLimit}, MaxMessageBytes: *maxMessage, MetricsToken: *metricsToken,
 		Retention: engine.Retention{Runs: *retainRuns, Evaluations: *retainEvaluations, Events: *retainEvents},
-		Mail:      app.MailConfig{SMTPAddr: *smtpAddr, MaxEmailBytes: int64(*maxEmail), MaxAttachmentBytes: int64(*maxAttachment)}, KeepVersions: *keepVersions})
+		Mail:      app.MailConfig{SMTPAddr: *smtpAddr, LMTPAddr: *lmtpAddr, MaxEmailBytes: int64(*maxEmail), MaxAttachmentBytes: int64(*maxAttachment)}, KeepVersions: *keepVersions})
 	if err != nil {
 		return err
 	}

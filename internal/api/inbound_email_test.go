@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/deskflow/deskflow/internal/action"
+	"github.com/deskflow/deskflow/internal/app"
 	"github.com/deskflow/deskflow/internal/helpdesk"
 	"github.com/deskflow/deskflow/internal/inbound"
 	"github.com/deskflow/deskflow/internal/integration/smtpmail/smtptest"
@@ -270,6 +271,36 @@ func TestInboundAutoReplyLoop(t *testing.T) {
 					t.Errorf("the robot's answer is not marked automatic: %v", in[len(in)-1])
 				}
 			}
+		}
+	})
+}
+
+// TestInboundLMTP: with serve's LMTP receiver, a local mail server
+// delivers to deskflow over LMTP (here Python's smtplib.LMTP client): the
+// email becomes a ticket; a recipient deskflow has no channel for is
+// refused, per recipient, as LMTP does.
+func TestInboundLMTP(t *testing.T) {
+	smtptest.Require(t)
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.config.Mail = app.MailConfig{LMTPAddr: "127.0.0.1:0"}
+		e.restart(func() {})
+		if len(e.node.Receivers) != 1 {
+			t.Fatalf("%d receivers", len(e.node.Receivers))
+		}
+		e.create("/api/channels", map[string]any{"name": "Support", "type": "email", "settings": map[string]any{"address": "help@acme.test"}})
+		host, port, _ := strings.Cut(e.node.Receivers[0].Addr().String(), ":")
+		cmd := osexec.Command(smtptest.Python(), "-c", `import smtplib, sys
+s = smtplib.LMTP(sys.argv[1], int(sys.argv[2]))
+refused = s.sendmail("ann@example.com", ["help@acme.test", "nobody@acme.test"], sys.stdin.buffer.read())
+print(sorted(refused))
+s.quit()`, host, port)
+		cmd.Stdin = strings.NewReader("From: Ann <ann@example.com>\r\nTo: help@acme.test\r\nSubject: Delivered by LMTP\r\nMessage-ID: <lmtp1@example.com>\r\n\r\nHello over LMTP.\r\n")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "['nobody@acme.test']" {
+			t.Fatalf("LMTP delivery: %v\n%s", err, out)
+		}
+		if list := e.ticketsWith("Delivered by LMTP", e.wsA, e.adminA); len(list) != 1 {
+			t.Errorf("%d tickets from the LMTP delivery", len(list))
 		}
 	})
 }

@@ -139,6 +139,9 @@ type Config struct {
 type MailConfig struct {
 	// SMTPAddr is where the SMTP receiver listens ("" : no receiver).
 	SMTPAddr string
+	// LMTPAddr is where the LMTP receiver listens, for a local mail server
+	// (Postfix, Dovecot) that delivers to deskflow ("": none).
+	LMTPAddr string
 	// MaxEmailBytes bounds one received email, by the SMTP receiver or
 	// from a mailbox (0: 25 MiB).
 	MaxEmailBytes int64
@@ -157,11 +160,11 @@ type App struct {
 	Engine   *engine.Engine
 	Handler  http.Handler
 	Importer *inbound.Importer
-	// Receiver is the SMTP receiver (nil without MailConfig.SMTPAddr).
-	Receiver *inbound.Receiver
-	pollers  *inbound.Pollers
-	stopMail context.CancelFunc
-	mailDone chan struct{}
+	// Receivers are the SMTP and LMTP receivers configured.
+	Receivers []*inbound.Receiver
+	pollers   *inbound.Pollers
+	stopMail  context.CancelFunc
+	mailDone  chan struct{}
 }
 
 // New builds a node. Call Start to begin running workflows.
@@ -207,10 +210,16 @@ func New(cfg Config) (*App, error) {
 		Node: nodeName(), Dial: smtpmail.Net{HTTP: eng.Services().HTTP}.Dialer(), TLS: cfg.Mail.TLS, Sealer: sealer, Scan: cfg.Mail.Scan, Now: cfg.Now,
 		MaxMessageBytes: cfg.Mail.MaxEmailBytes,
 	}, a.Importer, cfg.Logger)
-	if cfg.Mail.SMTPAddr != "" {
-		if a.Receiver, err = inbound.NewReceiver(inbound.ReceiverConfig{Addr: cfg.Mail.SMTPAddr, MaxMessageBytes: cfg.Mail.MaxEmailBytes}, a.Importer, cfg.Logger); err != nil {
+	for _, r := range []inbound.ReceiverConfig{{Addr: cfg.Mail.SMTPAddr}, {Addr: cfg.Mail.LMTPAddr, LMTP: true}} {
+		if r.Addr == "" {
+			continue
+		}
+		r.MaxMessageBytes = cfg.Mail.MaxEmailBytes
+		receiver, err := inbound.NewReceiver(r, a.Importer, cfg.Logger)
+		if err != nil {
 			return nil, err
 		}
+		a.Receivers = append(a.Receivers, receiver)
 	}
 	return a, nil
 }
@@ -230,10 +239,10 @@ func (a *App) Start(ctx context.Context) error {
 	a.stopMail, a.mailDone = cancel, make(chan struct{})
 	go func() {
 		defer close(a.mailDone)
-		if a.Receiver != nil {
+		for _, r := range a.Receivers {
 			go func() {
-				if err := a.Receiver.Serve(); err != nil {
-					slog.Error("smtp receiver", "err", err)
+				if err := r.Serve(); err != nil {
+					slog.Error("mail receiver", "addr", r.Addr().String(), "err", err)
 				}
 			}()
 		}
@@ -250,8 +259,8 @@ func (a *App) Stop(ctx context.Context) error {
 		a.stopMail()
 		<-a.mailDone
 	}
-	if a.Receiver != nil {
-		errs = append(errs, a.Receiver.Shutdown(ctx))
+	for _, r := range a.Receivers {
+		errs = append(errs, r.Shutdown(ctx))
 	}
 	return errors.Join(append(errs, a.Engine.Stop(ctx))...)
 }
