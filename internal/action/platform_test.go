@@ -237,7 +237,7 @@ func TestRunShopifyRefundSeedExample(t *testing.T) {
 		t.Errorf("saved output renders %q", got)
 	}
 	create := shop.Last()
-	if create.Path != "/admin/api/2024-10/orders/450789469/refunds.json" || create.Header.Get("Idempotency-Key") != "01JRUN-0-1" {
+	if create.Path != "/admin/api/2026-10/orders/450789469/refunds.json" || create.Header.Get("Idempotency-Key") != "01JRUN-0-1" {
 		t.Errorf("refund request %s key %q", create.Path, create.Header.Get("Idempotency-Key"))
 	}
 	if note := create.JSON()["refund"].(map[string]any)["note"]; note != "Ticket 01JTICKET: Refund please" {

@@ -130,8 +130,21 @@ type Action struct {
 	Sensitive bool `json:"sensitive,omitempty"`
 	// AnyOf lists groups of parameters of which at least one must be given.
 	AnyOf [][]string `json:"any_of,omitempty"`
+	// GraphQL makes the action one GraphQL operation, POSTed to Path as
+	// {"query", "variables"}: the parameters are its variables.
+	GraphQL *GraphQL `json:"graphql,omitempty"`
 
 	platform *Platform
+}
+
+// GraphQL is an action's GraphQL operation.
+type GraphQL struct {
+	// Document is the operation; its variables are the action's
+	// parameters (in: variables, named by field).
+	Document string `json:"document"`
+	// Result is the dotted path, under data, of the action's answer
+	// (order, or orders.nodes for a connection's nodes).
+	Result string `json:"result"`
 }
 
 // Param is one parameter of an action.
@@ -298,7 +311,7 @@ var (
 
 var (
 	paramTypes   = []string{"string", "integer", "number", "boolean", "array", "object"}
-	paramIns     = []string{"path", "query", "body"}
+	paramIns     = []string{"path", "query", "body", "variables"}
 	formats      = []string{"adf", "csv", "add_ops"}
 	encodings    = []string{"json", "form"}
 	errorFormats = []string{"shopify", "stripe", "github", "jira", "slack"}
@@ -428,6 +441,16 @@ func (a *Action) check() error {
 	}
 	if a.Body != nil && a.Method == http.MethodGet {
 		return fmt.Errorf("a GET has no body")
+	}
+	if a.GraphQL != nil {
+		if a.Method != http.MethodPost || a.GraphQL.Document == "" || a.GraphQL.Result == "" {
+			return fmt.Errorf("a GraphQL action is a POST with a document and a result path")
+		}
+		for _, p := range a.Params {
+			if p.In != "variables" {
+				return fmt.Errorf("parameter %s of a GraphQL action must be in variables", p.Name)
+			}
+		}
 	}
 	names := map[string]bool{}
 	fields := map[string]bool{}

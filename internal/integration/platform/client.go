@@ -149,6 +149,8 @@ type request struct {
 	key string
 	// idempotent requests may be repeated after an ambiguous failure.
 	idempotent bool
+	// graphql requests fail with a 200 answer too (errors, userErrors).
+	graphql bool
 }
 
 // response is a platform's answer.
@@ -178,6 +180,9 @@ func (s *session) do(ctx context.Context, r request) (*response, error) {
 		if res.StatusCode >= 200 && res.StatusCode <= 299 {
 			if refused := s.refusal(res.StatusCode, out.data); refused != nil {
 				return retry.Outcome{Err: refused}
+			}
+			if r.graphql {
+				return s.graphqlOutcome(res.StatusCode, out.data)
 			}
 			return retry.Outcome{}
 		}

@@ -91,7 +91,7 @@ func (p *Platform) checkSettings(o *validate.Object, v spec.Values) {
 			}
 		case "api_version":
 			if !apiVersionRe.MatchString(s) {
-				o.Errs.Add(path, "must be an API version such as 2024-10")
+				o.Errs.Add(path, "must be an API version such as 2026-10")
 				continue
 			}
 		}

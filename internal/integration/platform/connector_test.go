@@ -36,7 +36,7 @@ func TestConnectorTests(t *testing.T) {
 		secret string
 		fail   string
 	}{
-		{shopifyConn(shop), shop.Server, "/admin/api/2024-10/shop.json", "access_token", "Shopify answered 401 Unauthorized: [API] Invalid API key or access token"},
+		{shopifyConn(shop), shop.Server, "/admin/api/2026-10/shop.json", "access_token", "Shopify answered 401 Unauthorized: [API] Invalid API key or access token"},
 		{stripeConn(stripe), stripe.Server, "/v1/balance", "secret_key", "Stripe answered 401 Unauthorized: Invalid API Key provided"},
 		{githubConn(gh), gh.Server, "/user", "token", "GitHub answered 401 Unauthorized: Bad credentials"},
 		{jiraConn(jira), jira.Server, "/rest/api/3/myself", "api_token", "Jira answered 401 Unauthorized: Client must be authenticated"},
@@ -101,7 +101,7 @@ func TestConnectorSettings(t *testing.T) {
 	if _, errs = check("shopify", map[string]any{}); errs["settings.shop_domain"] == nil {
 		t.Errorf("missing shop domain: %v", errs)
 	}
-	if _, errs = check("shopify", map[string]any{"base_url": "http://127.0.0.1:8080/admin/api/2024-10/"}); errs != nil {
+	if _, errs = check("shopify", map[string]any{"base_url": "http://127.0.0.1:8080/admin/api/2026-10/"}); errs != nil {
 		t.Errorf("base_url instead of shop_domain: %v", errs)
 	}
 	bad := []struct {

@@ -74,7 +74,23 @@ func result(a *Action, res *response, err error) (*Result, error) {
 	if err != nil {
 		return &Result{Status: res.status, Data: res.data}, err
 	}
-	return &Result{Status: res.status, Data: a.Response.apply(res.data)}, nil
+	data := res.data
+	if a.GraphQL != nil {
+		data = at(data, "data."+a.GraphQL.Result)
+	}
+	return &Result{Status: res.status, Data: a.Response.apply(data)}, nil
+}
+
+// at follows a dotted path of object keys; nil when it leads nowhere.
+func at(v any, path string) any {
+	for _, key := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[key]
+	}
+	return v
 }
 
 // apply unwraps the root and keeps the fields.

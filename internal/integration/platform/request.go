@@ -24,11 +24,13 @@ type input struct {
 	query map[string]any
 	// body is the body: an object, or a single value for field "$".
 	body any
+	// variables are a GraphQL action's variables.
+	variables map[string]any
 }
 
 // prepare coerces rendered params for action a and places them.
 func prepare(a *Action, params map[string]any) (*input, error) {
-	in := &input{action: a, values: map[string]any{}, path: map[string]string{}, query: map[string]any{}}
+	in := &input{action: a, values: map[string]any{}, path: map[string]string{}, query: map[string]any{}, variables: map[string]any{}}
 	names := make([]string, 0, len(params))
 	for k := range params {
 		names = append(names, k)
@@ -86,7 +88,12 @@ func prepare(a *Action, params map[string]any) (*input, error) {
 			setPath(in.query, prm.field(), v)
 		case "body":
 			in.setBody(prm.field(), format(prm, v))
+		case "variables":
+			in.variables[prm.field()] = v
 		}
+	}
+	if a.GraphQL != nil {
+		in.body = map[string]any{"query": a.GraphQL.Document, "variables": in.variables}
 	}
 	return in, nil
 }
@@ -205,6 +212,7 @@ func (in *input) request(key string) (request, error) {
 		return r, err
 	}
 	r.key = key
+	r.graphql = a.GraphQL != nil
 	return r, nil
 }
 

@@ -15,7 +15,7 @@ func TestShopifyGetOrder(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	res := mustExecute(t, testEnv(f.Server, &sleeper{}), shopifyConn(f), "get_order", map[string]any{"orderId": "450789469"}, "k1")
 	req := f.Last()
-	if req.Method != "GET" || req.Path != "/admin/api/2024-10/orders/450789469.json" {
+	if req.Method != "GET" || req.Path != "/admin/api/2026-10/orders/450789469.json" {
 		t.Errorf("request %s %s", req.Method, req.Path)
 	}
 	if req.Header.Get("X-Shopify-Access-Token") != platformfake.ShopifyToken || req.Header.Get("Idempotency-Key") != "" || len(req.Body) != 0 {
@@ -46,13 +46,13 @@ func TestShopifyFullRefund(t *testing.T) {
 		t.Fatalf("%d requests, want order, calculate, refund", len(reqs))
 	}
 	get0, calc, create := reqs[0], reqs[1], reqs[2]
-	if get0.Method != "GET" || get0.Path != "/admin/api/2024-10/orders/450789469.json" {
+	if get0.Method != "GET" || get0.Path != "/admin/api/2026-10/orders/450789469.json" {
 		t.Errorf("first request %s %s", get0.Method, get0.Path)
 	}
 	if q, _ := url.ParseQuery(get0.Query); !strings.Contains(q.Get("fields"), "line_items") || !strings.Contains(q.Get("fields"), "refunds") {
 		t.Errorf("order read without line items and refunds: %s", get0.Query)
 	}
-	if calc.Method != "POST" || calc.Path != "/admin/api/2024-10/orders/450789469/refunds/calculate.json" {
+	if calc.Method != "POST" || calc.Path != "/admin/api/2026-10/orders/450789469/refunds/calculate.json" {
 		t.Errorf("calculate %s %s", calc.Method, calc.Path)
 	}
 	cb := calc.JSON()
@@ -62,7 +62,7 @@ func TestShopifyFullRefund(t *testing.T) {
 	if get(cb, "refund.shipping.full_refund") != true || get(cb, "refund.currency") != "USD" {
 		t.Errorf("calculate body %s", calc.Body)
 	}
-	if create.Method != "POST" || create.Path != "/admin/api/2024-10/orders/450789469/refunds.json" {
+	if create.Method != "POST" || create.Path != "/admin/api/2026-10/orders/450789469/refunds.json" {
 		t.Errorf("create %s %s", create.Method, create.Path)
 	}
 	if create.Header.Get("Idempotency-Key") != "run1-0-2" || create.Header.Get("Content-Type") != "application/json" {
@@ -87,7 +87,7 @@ func TestShopifyFullRefund(t *testing.T) {
 	if again.Extra["already_refunded"] != true || text(get(again.Data, "id")) != refundID {
 		t.Errorf("second run %v %s", again.Extra, text(again.Data))
 	}
-	if n := f.Count("POST", "/admin/api/2024-10/orders/450789469/refunds.json"); n != 0 {
+	if n := f.Count("POST", "/admin/api/2026-10/orders/450789469/refunds.json"); n != 0 {
 		t.Errorf("second run created %d refunds", n)
 	}
 	if out, _ := again.Output().(map[string]any); out["already_refunded"] != true || out["id"] == nil {
@@ -111,7 +111,7 @@ func TestShopifyOrderTags(t *testing.T) {
 	env := testEnv(f.Server, &sleeper{})
 	res := mustExecute(t, env, shopifyConn(f), "add_order_tags", map[string]any{"orderId": "450789469", "tags": "vip, Imported,  refund-requested"}, "k")
 	put := f.Last()
-	if put.Method != "PUT" || put.Path != "/admin/api/2024-10/orders/450789469.json" {
+	if put.Method != "PUT" || put.Path != "/admin/api/2026-10/orders/450789469.json" {
 		t.Fatalf("last request %s %s", put.Method, put.Path)
 	}
 	if text(put.JSON()) != `{"order":{"id":450789469,"tags":"imported, vip, refund-requested"}}` {
@@ -122,7 +122,7 @@ func TestShopifyOrderTags(t *testing.T) {
 	}
 	f.Reset()
 	res = mustExecute(t, env, shopifyConn(f), "add_order_tags", map[string]any{"orderId": "450789469", "tags": []any{"VIP"}}, "k")
-	if f.Count("PUT", "/admin/api/2024-10/orders/450789469.json") != 0 || res.Extra["changed"] != false {
+	if f.Count("PUT", "/admin/api/2026-10/orders/450789469.json") != 0 || res.Extra["changed"] != false {
 		t.Errorf("adding a present tag wrote the order (%v)", res.Extra)
 	}
 	mustExecute(t, env, shopifyConn(f), "remove_order_tags", map[string]any{"orderId": "450789469", "tags": []any{"imported", "VIP"}}, "k")
@@ -208,7 +208,7 @@ func TestShopifyErrors(t *testing.T) {
 func TestShopifyBaseURLFromShopDomain(t *testing.T) {
 	p, _ := Lookup("shopify")
 	got, err := p.BaseURL(map[string]any{"shop_domain": "my-store"})
-	if err != nil || got != "https://my-store.myshopify.com/admin/api/2024-10" {
+	if err != nil || got != "https://my-store.myshopify.com/admin/api/2026-10" {
 		t.Errorf("base %q %v", got, err)
 	}
 	got, _ = p.BaseURL(map[string]any{"shop_domain": "my-store.myshopify.com", "api_version": "2025-01"})

@@ -18,7 +18,7 @@ const ShopifyOrderID = 450789469
 // ShopifyCustomerID is the fake store's customer.
 const ShopifyCustomerID = 207119551
 
-// Shopify answers as the Admin REST API 2024-10 of one store.
+// Shopify answers as the Admin REST API 2026-10 of one store.
 type Shopify struct {
 	*Server
 	// Base is the API root to put in a connector's base_url.
@@ -51,7 +51,7 @@ func NewShopify(t testing.TB) *Shopify {
 		"last_name": "Norman", "tags": "Léon, Noël", "note": nil, "orders_count": json.Number("1"), "total_spent": "214.00",
 	}
 	f.Server = newServer(t, f.handle)
-	f.Base = f.URL + "/admin/api/2024-10"
+	f.Base = f.URL + "/admin/api/2026-10"
 	return f
 }
 
@@ -79,13 +79,17 @@ func (f *Shopify) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		shopifyError(w, http.StatusUnauthorized, "[API] Invalid API key or access token (unrecognized login or wrong password)")
 		return
 	}
-	path, ok := strings.CutPrefix(r.URL.Path, "/admin/api/2024-10/")
+	path, ok := strings.CutPrefix(r.URL.Path, "/admin/api/2026-10/")
 	if !ok {
 		shopifyError(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	if r.Method != http.MethodGet && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		shopifyError(w, http.StatusNotAcceptable, "Not Acceptable")
+		return
+	}
+	if r.Method == http.MethodPost && path == "graphql.json" {
+		f.graphql(w, body)
 		return
 	}
 	oid := strconv.Itoa(ShopifyOrderID)

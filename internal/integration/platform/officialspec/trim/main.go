@@ -29,7 +29,14 @@ func main() {
 	prefix := flag.String("prefix", "", "path prefix of the catalog's base URL (e.g. /rest/api/3)")
 	out := flag.String("out", "", "trimmed output file")
 	v2 := flag.Bool("openapi2", false, "the description is OpenAPI 2 (Swagger): convert it to OpenAPI 3 first")
+	introspection := flag.String("graphql", "", "a GraphQL introspection result (.json or .json.gz): write the SDL of what the catalog's GraphQL documents use")
 	flag.Parse()
+	if *introspection != "" {
+		if err := trimGraphQL(*introspection, *catalogPath, *out); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *v2 {
 		converted, err := convert(*specPath)
 		if err != nil {
