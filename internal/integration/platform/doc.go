@@ -1,8 +1,8 @@
 // Package platform is execute_connector_action's side of the outside world:
-// a declarative catalog of platform actions (Shopify, Stripe, GitHub, Jira),
-// one connector type per platform built from that catalog, and the client
-// that turns one catalog action plus its parameters into authenticated HTTP
-// requests.
+// a declarative catalog of platform actions (Shopify, Stripe, GitHub, Jira,
+// Slack), one connector type per platform built from that catalog (Slack's
+// is the slack package's own), and the client that turns one catalog
+// action plus its parameters into authenticated HTTP requests.
 //
 // # The catalog
 //
@@ -15,7 +15,10 @@
 // they go: path, query or body, and for the body the dotted field they fill),
 // constant query and body fields, how the body is encoded (JSON or form), and
 // which part of the answer becomes the step's output (a root key to unwrap and
-// the fields to keep). A few actions need more than one request (a Shopify
+// the fields to keep). A GraphQL action (Shopify's Admin API) is one
+// document whose variables are its parameters; its answer's errors and
+// userErrors fail it, and THROTTLED is retried once the query's cost is
+// restored. A few actions need more than one request (a Shopify
 // full refund is an order read, a refund calculation and the refund itself);
 // they name a handler implemented in handlers.go, and still declare their
 // parameters in the catalog like every other action.
