@@ -29,39 +29,39 @@ const (
 	adminOnly
 )
 
+// identify returns the user of the request's bearer token or, without an
+// Authorization header, of its console session cookie: 401 without either.
+func (s *Server) identify(ctx context.Context, r *http.Request) (helpdesk.User, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		u, signedIn, err := s.sessionUser(ctx, r)
+		if err == nil && !signedIn {
+			err = errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
+		}
+		return u, err
+	}
+	token, found := strings.CutPrefix(header, "Bearer ")
+	token = strings.TrimSpace(token)
+	if !found || token == "" {
+		return helpdesk.User{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
+	}
+	if !auth.LooksLikeToken(token) {
+		return helpdesk.User{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
+	}
+	u, err := s.db.UserByTokenHash(ctx, auth.Hash(token))
+	if errors.Is(err, storage.ErrNotFound) {
+		return u, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
+	}
+	return u, err
+}
+
 // authenticate resolves the bearer token and the X-Workspace-Id header:
 // 401 without a valid token, 403 when the user is not a member of the
 // workspace (or lacks the role), so objects of other workspaces never show.
 func (s *Server) authenticate(ctx context.Context, r *http.Request, need access) (principal, error) {
-	header := r.Header.Get("Authorization")
-	token, found := strings.CutPrefix(header, "Bearer ")
-	token = strings.TrimSpace(token)
-	var user helpdesk.User
-	if header == "" {
-		// The console: a person's session cookie.
-		u, signedIn, err := s.sessionUser(ctx, r)
-		if err != nil {
-			return principal{}, err
-		}
-		if !signedIn {
-			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
-		}
-		user = u
-	} else {
-		if !found || token == "" {
-			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: send Authorization: Bearer <token>.")
-		}
-		if !auth.LooksLikeToken(token) {
-			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
-		}
-		u, err := s.db.UserByTokenHash(ctx, auth.Hash(token))
-		if errors.Is(err, storage.ErrNotFound) {
-			return principal{}, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
-		}
-		if err != nil {
-			return principal{}, err
-		}
-		user = u
+	user, err := s.identify(ctx, r)
+	if err != nil {
+		return principal{}, err
 	}
 	ws, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get("X-Workspace-Id")), 10, 64)
 	if err != nil || ws <= 0 {

@@ -143,28 +143,8 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// caller is the user of the request's token or session, without a
-// workspace.
-func (s *Server) caller(r *http.Request) (helpdesk.User, error) {
-	if token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
-		u, err := s.db.UserByTokenHash(r.Context(), auth.Hash(strings.TrimSpace(token)))
-		if errors.Is(err, storage.ErrNotFound) || !auth.LooksLikeToken(strings.TrimSpace(token)) {
-			return u, errStatus(http.StatusUnauthorized, "Unauthenticated: the token is not valid.")
-		}
-		return u, err
-	}
-	u, ok, err := s.sessionUser(r.Context(), r)
-	if err != nil {
-		return u, err
-	}
-	if !ok {
-		return u, errStatus(http.StatusUnauthorized, "Unauthenticated: sign in, or send Authorization: Bearer <token>.")
-	}
-	return u, nil
-}
-
 func (s *Server) showSession(w http.ResponseWriter, r *http.Request, _ principal) error {
-	u, err := s.caller(r)
+	u, err := s.identify(r.Context(), r)
 	if err != nil {
 		return err
 	}
