@@ -129,6 +129,7 @@ var (
 func NewSlack(t testing.TB) *Slack {
 	f := &Slack{}
 	f.Server = newServer(t, f.handle)
+	f.Server.official = "slack"
 	return f
 }
 

@@ -52,6 +52,9 @@ type Server struct {
 	requests []Request
 	queue    []Canned
 	handle   func(w http.ResponseWriter, r *http.Request, body []byte)
+	// official names the platform whose official description every
+	// request is checked against ("" for none).
+	official string
 }
 
 func newServer(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, body []byte)) *Server {
@@ -68,6 +71,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body,
 	})
+	if s.official != "" {
+		if status, message := checkOfficial(s.official, r, body); status != 0 {
+			s.mu.Unlock()
+			writeJSON(w, status, map[string]any{"message": message})
+			return
+		}
+	}
 	var canned *Canned
 	if len(s.queue) > 0 {
 		c := s.queue[0]

@@ -29,6 +29,7 @@ func NewGitHub(t testing.TB) *GitHub {
 	f := &GitHub{issues: map[int64]map[string]any{}, comments: map[int64][]any{}, next: 43}
 	f.issues[42] = f.issue(42, "Crash on login", "open", []string{"bug", "needs triage"})
 	f.Server = newServer(t, f.handle)
+	f.Server.official = "github"
 	return f
 }
 

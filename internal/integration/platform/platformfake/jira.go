@@ -37,6 +37,7 @@ func NewJira(t testing.TB) *Jira {
 	f.issues["SUP-1"] = map[string]any{"id": "10001", "key": "SUP-1", "status": "To Do", "assignee": nil, "summary": "Printer on fire", "labels": []any{}}
 	f.issues["SUP-2"] = map[string]any{"id": "10002", "key": "SUP-2", "status": "To Do", "assignee": nil, "summary": "Printer out of paper", "labels": []any{}}
 	f.Server = newServer(t, f.handle)
+	f.Server.official = "jira"
 	return f
 }
 

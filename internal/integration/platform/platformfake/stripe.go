@@ -44,6 +44,7 @@ func NewStripe(t testing.TB) *Stripe {
 			"charge": "ch_123", "payment_intent": "pi_123", "created": 1730000000, "failure_reason": nil, "metadata": map[string]any{}},
 	}}
 	f.Server = newServer(t, f.handle)
+	f.Server.official = "stripe"
 	return f
 }
 
