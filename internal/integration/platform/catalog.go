@@ -96,10 +96,12 @@ type Idempotency struct {
 	Honored bool `json:"honored"`
 }
 
-// Probe is one request without parameters.
+// Probe is one request without parameters: a GET, or a POST of a
+// GraphQL document.
 type Probe struct {
-	Method string `json:"method"`
-	Path   string `json:"path"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	GraphQL string `json:"graphql,omitempty"`
 }
 
 // Action is one platform action.
@@ -145,6 +147,16 @@ type GraphQL struct {
 	// Result is the dotted path, under data, of the action's answer
 	// (order, or orders.nodes for a connection's nodes).
 	Result string `json:"result"`
+	// KeyVariable is the String! variable that carries the step's
+	// idempotency key to the document's @idempotent(key:) directive
+	// (Shopify requires one on refundCreate and the inventory mutations).
+	KeyVariable string `json:"key_variable,omitempty"`
+	// Found makes a null result an error: the id the action was given
+	// names nothing (Shopify answers a query for an unknown id with null).
+	Found bool `json:"found,omitempty"`
+	// Prepare is a query the action's handler runs first (the refund's
+	// suggested transactions); its variables are parameters too.
+	Prepare string `json:"prepare,omitempty"`
 }
 
 // Param is one parameter of an action.
@@ -164,7 +176,11 @@ type Param struct {
 	CopyTo string `json:"copy_to,omitempty"`
 	// Format transforms the value: adf (text to an Atlassian document), csv
 	// (array to "a, b"), add_ops (array to [{"add": v}]).
-	Format  string   `json:"format,omitempty"`
+	Format string `json:"format,omitempty"`
+	// GID is the object type of a Shopify global id (Order, Customer …):
+	// a number, such as the id in the admin's URL, is sent as
+	// gid://shopify/<GID>/<number>; a gid of that type is sent as it is.
+	GID     string   `json:"gid,omitempty"`
 	Enum    []string `json:"enum,omitempty"`
 	Default any      `json:"default,omitempty"`
 }
@@ -306,6 +322,7 @@ var (
 	identRe       = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	paramNameRe   = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 	placeholderRe = regexp.MustCompile(`\{([^{}]*)\}`)
+	gidTypeRe     = regexp.MustCompile(`^[A-Z][A-Za-z]*$`)
 	fieldRe       = regexp.MustCompile(`^(\$|[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*)$`)
 )
 
@@ -395,8 +412,8 @@ func (p *Platform) check() error {
 			}
 		}
 	}
-	if p.Test.Method != http.MethodGet || !strings.HasPrefix(p.Test.Path, "/") {
-		return fmt.Errorf("test must be a GET of a path starting with /")
+	if !strings.HasPrefix(p.Test.Path, "/") || (p.Test.Method != http.MethodGet || p.Test.GraphQL != "") && (p.Test.Method != http.MethodPost || p.Test.GraphQL == "") {
+		return fmt.Errorf("test must be a GET, or a POST of a GraphQL document, of a path starting with /")
 	}
 	if len(p.Actions) == 0 {
 		return fmt.Errorf("platform %s has no actions", p.ID)
@@ -450,6 +467,12 @@ func (a *Action) check() error {
 			if p.In != "variables" {
 				return fmt.Errorf("parameter %s of a GraphQL action must be in variables", p.Name)
 			}
+		}
+		if k := a.GraphQL.KeyVariable; k != "" && !strings.Contains(a.GraphQL.Document, "$"+k+": String!") {
+			return fmt.Errorf("key_variable %s is not a String! variable of the document", k)
+		}
+		if a.GraphQL.Prepare != "" && a.Handler == "" {
+			return fmt.Errorf("prepare is run by a handler, and the action has none")
 		}
 	}
 	names := map[string]bool{}
@@ -567,6 +590,9 @@ func (p Param) check(a *Action) error {
 	}
 	if len(p.Enum) > 0 && p.Type != "string" {
 		return fmt.Errorf("enum is for strings")
+	}
+	if p.GID != "" && (p.Type != "string" || !gidTypeRe.MatchString(p.GID)) {
+		return fmt.Errorf("gid names an object type (Order) of a string parameter")
 	}
 	if p.Default != nil {
 		if p.Required {

@@ -120,7 +120,7 @@ func TestCatalogListingIsACopy(t *testing.T) {
 			refund = a
 		}
 	}
-	if !refund.Sensitive || refund.Method != "POST" || refund.Params[0].Name != "orderId" || !refund.Params[0].Required || refund.Params[0].Type != "integer" {
+	if !refund.Sensitive || refund.Method != "POST" || refund.Params[0].Name != "orderId" || !refund.Params[0].Required || refund.Params[0].Type != "string" {
 		t.Errorf("refund_order listing: %+v", refund)
 	}
 	refund.Params[0].Name = "changed"

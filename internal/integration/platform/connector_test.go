@@ -32,22 +32,23 @@ func TestConnectorTests(t *testing.T) {
 	cases := []struct {
 		c      *connector.Connector
 		srv    *platformfake.Server
+		method string
 		path   string
 		secret string
 		fail   string
 	}{
-		{shopifyConn(shop), shop.Server, "/admin/api/2026-10/shop.json", "access_token", "Shopify answered 401 Unauthorized: [API] Invalid API key or access token"},
-		{stripeConn(stripe), stripe.Server, "/v1/balance", "secret_key", "Stripe answered 401 Unauthorized: Invalid API Key provided"},
-		{githubConn(gh), gh.Server, "/user", "token", "GitHub answered 401 Unauthorized: Bad credentials"},
-		{jiraConn(jira), jira.Server, "/rest/api/3/myself", "api_token", "Jira answered 401 Unauthorized: Client must be authenticated"},
+		{shopifyConn(shop), shop.Server, "POST", "/admin/api/2026-10/graphql.json", "access_token", "Shopify answered 401 Unauthorized: [API] Invalid API key or access token"},
+		{stripeConn(stripe), stripe.Server, "GET", "/v1/balance", "secret_key", "Stripe answered 401 Unauthorized: Invalid API Key provided"},
+		{githubConn(gh), gh.Server, "GET", "/user", "token", "GitHub answered 401 Unauthorized: Bad credentials"},
+		{jiraConn(jira), jira.Server, "GET", "/rest/api/3/myself", "api_token", "Jira answered 401 Unauthorized: Client must be authenticated"},
 	}
 	for _, tc := range cases {
 		env := connector.Env{HTTP: tc.srv.Client()}
 		if err := testConnectorType(t, tc.c, env); err != nil {
 			t.Errorf("%s test: %v", tc.c.Type, err)
 		}
-		if last := tc.srv.Last(); last.Method != "GET" || last.Path != tc.path {
-			t.Errorf("%s test request %s %s, want GET %s", tc.c.Type, last.Method, last.Path, tc.path)
+		if last := tc.srv.Last(); last.Method != tc.method || last.Path != tc.path {
+			t.Errorf("%s test request %s %s, want %s %s", tc.c.Type, last.Method, last.Path, tc.method, tc.path)
 		}
 		tc.c.Credentials[tc.secret] = "wrong-secret-value-42"
 		err := testConnectorType(t, tc.c, env)

@@ -15,11 +15,15 @@
 // they go: path, query or body, and for the body the dotted field they fill),
 // constant query and body fields, how the body is encoded (JSON or form), and
 // which part of the answer becomes the step's output (a root key to unwrap and
-// the fields to keep). A GraphQL action (Shopify's Admin API) is one
-// document whose variables are its parameters; its answer's errors and
-// userErrors fail it, and THROTTLED is retried once the query's cost is
-// restored. A few actions need more than one request (a Shopify
-// full refund is an order read, a refund calculation and the refund itself);
+// the fields to keep). A GraphQL action (every Shopify action: the Admin
+// API) is one document whose variables are its parameters (a parameter
+// may fill a field of an input-object variable, and a Shopify id
+// parameter takes the number from the admin's URL or a gid); its answer's
+// errors and userErrors fail it, THROTTLED is retried once the query's
+// cost is restored, and the step's idempotency key fills the document's
+// @idempotent(key:) where Shopify requires one. A few actions need more
+// than one request (a Shopify full refund reads the suggested refund,
+// then creates it; a Jira transition by name reads the transitions);
 // they name a handler implemented in handlers.go, and still declare their
 // parameters in the catalog like every other action.
 //

@@ -77,6 +77,10 @@ func result(a *Action, res *response, err error) (*Result, error) {
 	data := res.data
 	if a.GraphQL != nil {
 		data = at(data, "data."+a.GraphQL.Result)
+		if data == nil && a.GraphQL.Found {
+			root, _, _ := strings.Cut(a.GraphQL.Result, ".")
+			return &Result{Status: res.status, Data: res.data}, &Error{Status: res.status, Message: fmt.Sprintf("%s has no %s with that id (its answer is null)", a.platform.Name, root)}
+		}
 	}
 	return &Result{Status: res.status, Data: a.Response.apply(data)}, nil
 }
@@ -151,12 +155,19 @@ func pick(v any, paths []string) any {
 }
 
 // TestConnector runs the platform's test request (a cheap authenticated
-// GET) with a connector.
+// GET, or GraphQL query) with a connector.
 func (p *Platform) TestConnector(ctx context.Context, c *connector.Connector, env Env) error {
 	s, err := newSession(p, c, env)
 	if err != nil {
 		return err
 	}
-	_, err = s.do(ctx, request{method: p.Test.Method, path: p.Test.Path, idempotent: true})
+	r := request{method: p.Test.Method, path: p.Test.Path, idempotent: true}
+	if p.Test.GraphQL != "" {
+		r.graphql = true
+		if err := r.setBody(map[string]any{"query": p.Test.GraphQL}, "json"); err != nil {
+			return err
+		}
+	}
+	_, err = s.do(ctx, r)
 	return err
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/deskflow/deskflow/internal/connector"
+	"github.com/deskflow/deskflow/internal/integration/platform/platformfake"
 )
 
 // The fakes check every request against the platform's official
@@ -18,14 +21,15 @@ import (
 func TestFakesRefuseRequestsTheDescriptionDoesNotAllow(t *testing.T) {
 	cases := []struct {
 		platform, action string
+		params           map[string]any
 		drift            func(a *Action)
 	}{
-		{"stripe", "create_balance_credit", func(a *Action) { a.Params[1].Field = "amount_in_cents" }},
-		{"stripe", "get_customer", func(a *Action) { a.Path = "/v1/customer/{customerId}" }},
-		{"github", "create_issue", func(a *Action) { a.Params[2].Field = "name" }},
-		{"jira", "add_comment", func(a *Action) { a.Path = "/rest/api/3/issue/{issueKey}/comments" }},
-		{"slack", "conversations_info", func(a *Action) { a.Path = "/conversations.details" }},
-		{"slack", "chat_post_message", func(a *Action) { a.Params[0].Field = "conversation" }},
+		{"stripe", "create_balance_credit", map[string]any{"customerId": "cus_123", "amount": -500, "currency": "usd"}, func(a *Action) { a.Params[1].Field = "amount_in_cents" }},
+		{"stripe", "get_customer", map[string]any{"customerId": "cus_123"}, func(a *Action) { a.Path = "/v1/customer/{customerId}" }},
+		{"github", "create_issue", map[string]any{"owner": "acme", "repo": "app", "title": "Crash"}, func(a *Action) { a.Params[2].Field = "name" }},
+		{"jira", "add_comment", map[string]any{"issueKey": "SUP-1", "body": "Seen again"}, func(a *Action) { a.Path = "/rest/api/3/issue/{issueKey}/comments" }},
+		{"slack", "conversations_info", map[string]any{"channel": "C012AB3CD"}, func(a *Action) { a.Path = "/conversations.details" }},
+		{"slack", "chat_post_message", map[string]any{"channel": "C012AB3CD", "text": "Hi"}, func(a *Action) { a.Params[0].Field = "conversation" }},
 	}
 	for _, c := range cases {
 		p, _ := Lookup(c.platform)
@@ -33,8 +37,8 @@ func TestFakesRefuseRequestsTheDescriptionDoesNotAllow(t *testing.T) {
 		if !ok {
 			t.Fatalf("no action %s.%s", c.platform, c.action)
 		}
-		srv, conn, _ := fakeOf(t, c.platform)
-		params := exampleParams(p, orig, true)
+		srv, conn := fakeOf(t, c.platform)
+		params := c.params
 		if _, err := execute(t, testEnv(srv, &sleeper{}), conn, c.action, params, "ok-"+c.action); err != nil {
 			t.Fatalf("%s.%s as the catalog has it: %v", c.platform, c.action, err)
 		}
@@ -58,4 +62,24 @@ func TestFakesRefuseRequestsTheDescriptionDoesNotAllow(t *testing.T) {
 			t.Errorf("%s.%s drifted: %v, %v", c.platform, c.action, res, err)
 		}
 	}
+}
+
+// fakeOf starts a platform's fake and a connector to it.
+func fakeOf(t *testing.T, platformID string) (*platformfake.Server, *connector.Connector) {
+	switch platformID {
+	case "stripe":
+		f := platformfake.NewStripe(t)
+		return f.Server, stripeConn(f)
+	case "github":
+		f := platformfake.NewGitHub(t)
+		return f.Server, githubConn(f)
+	case "jira":
+		f := platformfake.NewJira(t)
+		return f.Server, jiraConn(f)
+	case "slack":
+		f := platformfake.NewSlack(t)
+		return f.Server, slackConn(f)
+	}
+	t.Fatalf("no fake for %s", platformID)
+	return nil, nil
 }

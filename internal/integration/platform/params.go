@@ -40,6 +40,9 @@ func coerce(p Param, v any) (any, error) {
 		if len(p.Enum) > 0 && !slices.Contains(p.Enum, s) {
 			return nil, fmt.Errorf("must be one of: %s (got %q)", strings.Join(p.Enum, ", "), s)
 		}
+		if p.GID != "" {
+			return globalID(p.GID, s)
+		}
 		return s, nil
 	case "integer":
 		switch x := v.(type) {
@@ -462,4 +465,18 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// globalID turns the number of a Shopify object (the id in its admin
+// URL) into its global id, and takes a global id of that type as it is.
+func globalID(objectType, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	prefix := "gid://shopify/" + objectType + "/"
+	if rest, isGID := strings.CutPrefix(s, prefix); isGID && rest != "" && !strings.ContainsAny(rest, "/ ") {
+		return s, nil
+	}
+	if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
+		return prefix + s, nil
+	}
+	return "", fmt.Errorf("must be a Shopify %s id: a number such as 450789469, or %s450789469 (got %q)", objectType, prefix, clip(s))
 }

@@ -89,11 +89,8 @@ func prepare(a *Action, params map[string]any) (*input, error) {
 		case "body":
 			in.setBody(prm.field(), format(prm, v))
 		case "variables":
-			in.variables[prm.field()] = v
+			setPath(in.variables, prm.field(), v)
 		}
-	}
-	if a.GraphQL != nil {
-		in.body = map[string]any{"query": a.GraphQL.Document, "variables": in.variables}
 	}
 	return in, nil
 }
@@ -203,6 +200,9 @@ func (in *input) expand(tmpl string) string {
 // request builds the action's single request.
 func (in *input) request(key string) (request, error) {
 	a := in.action
+	if a.GraphQL != nil {
+		return graphqlRequest(a, a.GraphQL.Document, in.variables, key)
+	}
 	r := request{method: a.Method, path: in.expand(a.Path), query: url.Values{}, idempotent: a.IsIdempotent()}
 	for k, v := range a.Query {
 		r.query.Set(k, v)
@@ -214,6 +214,20 @@ func (in *input) request(key string) (request, error) {
 	r.key = key
 	r.graphql = a.GraphQL != nil
 	return r, nil
+}
+
+// graphqlRequest is the POST of one GraphQL document with its variables;
+// the step's key fills the action's key variable.
+func graphqlRequest(a *Action, document string, variables map[string]any, key string) (request, error) {
+	if k := a.GraphQL.KeyVariable; k != "" && document == a.GraphQL.Document {
+		if key == "" {
+			return request{}, &Error{Message: a.platform.Name + " " + a.ID + " needs the step's idempotency key"}
+		}
+		variables[k] = key
+	}
+	r := request{method: http.MethodPost, path: a.Path, key: key, idempotent: a.IsIdempotent(), graphql: true}
+	err := r.setBody(map[string]any{"query": document, "variables": variables}, "json")
+	return r, err
 }
 
 // setBody encodes body; write methods always send one (an empty JSON

@@ -1,8 +1,6 @@
 package platform
 
 import (
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -15,94 +13,114 @@ func TestShopifyGetOrder(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	res := mustExecute(t, testEnv(f.Server, &sleeper{}), shopifyConn(f), "get_order", map[string]any{"orderId": "450789469"}, "k1")
 	req := f.Last()
-	if req.Method != "GET" || req.Path != "/admin/api/2026-10/orders/450789469.json" {
+	if req.Method != "POST" || req.Path != "/admin/api/2026-10/graphql.json" || req.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("request %s %s", req.Method, req.Path)
 	}
-	if req.Header.Get("X-Shopify-Access-Token") != platformfake.ShopifyToken || req.Header.Get("Idempotency-Key") != "" || len(req.Body) != 0 {
-		t.Errorf("headers %v body %q", req.Header, req.Body)
+	a, _ := FindAction("shopify", "get_order")
+	if body := req.JSON(); body["query"] != a.GraphQL.Document || get(body, "variables.id") != platformfake.ShopifyOrderGID {
+		t.Errorf("body %s", req.Body)
 	}
-	if res.Status != 200 || text(get(res.Data, "id")) != "450789469" || get(res.Data, "name") != "#1001" {
+	if req.Header.Get("X-Shopify-Access-Token") != platformfake.ShopifyToken {
+		t.Errorf("headers %v", req.Header)
+	}
+	if res.Status != 200 || get(res.Data, "id") != platformfake.ShopifyOrderGID || get(res.Data, "name") != "#1001" {
 		t.Errorf("data %s", text(res.Data))
 	}
-	if get(res.Data, "customer.email") != "bob.norman@mail.example.com" || get(res.Data, "line_items.1.title") != "Case" {
+	if get(res.Data, "customer.defaultEmailAddress.emailAddress") != "bob.norman@mail.example.com" || get(res.Data, "lineItems.nodes.1.title") != "Case" {
 		t.Errorf("selected fields missing: %s", text(res.Data))
 	}
-	if get(res.Data, "secret_internal") != nil || get(res.Data, "line_items.0.sku") == nil || get(res.Data, "shipping_lines") != nil {
-		t.Errorf("fields not selected as the catalog says: %s", text(res.Data))
+	// Money is a decimal string with its currency.
+	if get(res.Data, "totalPriceSet.shopMoney.amount") != "214.00" || get(res.Data, "totalPriceSet.shopMoney.currencyCode") != "USD" {
+		t.Errorf("total %s", text(get(res.Data, "totalPriceSet")))
 	}
-	out, _ := res.Output().(map[string]any)
-	if res.Status != 200 || out["id"] == nil {
-		t.Errorf("output %v", out)
+	// A gid is taken as it is.
+	mustExecute(t, testEnv(f.Server, &sleeper{}), shopifyConn(f), "get_order", map[string]any{"orderId": platformfake.ShopifyOrderGID}, "k1")
+	if get(f.Last().JSON(), "variables.id") != platformfake.ShopifyOrderGID {
+		t.Errorf("gid sent as %s", f.Last().Body)
 	}
 }
 
 func TestShopifyFullRefund(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	env := testEnv(f.Server, &sleeper{})
+	a, _ := FindAction("shopify", "refund_order")
 	params := map[string]any{"orderId": "450789469", "note": "Refund for ticket T-1", "notify": "true"}
 	res := mustExecute(t, env, shopifyConn(f), "refund_order", params, "run1-0-2")
 	reqs := f.Requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d requests, want order, calculate, refund", len(reqs))
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want the suggested refund, then the refund", len(reqs))
 	}
-	get0, calc, create := reqs[0], reqs[1], reqs[2]
-	if get0.Method != "GET" || get0.Path != "/admin/api/2026-10/orders/450789469.json" {
-		t.Errorf("first request %s %s", get0.Method, get0.Path)
+	plan, create := reqs[0].JSON(), reqs[1].JSON()
+	if plan["query"] != a.GraphQL.Prepare || get(plan, "variables.id") != platformfake.ShopifyOrderGID || get(plan, "variables.refundShipping") != true {
+		t.Errorf("first request %s", reqs[0].Body)
 	}
-	if q, _ := url.ParseQuery(get0.Query); !strings.Contains(q.Get("fields"), "line_items") || !strings.Contains(q.Get("fields"), "refunds") {
-		t.Errorf("order read without line items and refunds: %s", get0.Query)
+	if create["query"] != a.GraphQL.Document || get(create, "variables.idempotencyKey") != "run1-0-2" {
+		t.Errorf("refund request %s", reqs[1].Body)
 	}
-	if calc.Method != "POST" || calc.Path != "/admin/api/2026-10/orders/450789469/refunds/calculate.json" {
-		t.Errorf("calculate %s %s", calc.Method, calc.Path)
+	input := get(create, "variables.input")
+	lines, _ := get(input, "refundLineItems").([]any)
+	if len(lines) != 2 || get(input, "refundLineItems.0.restockType") != "NO_RESTOCK" {
+		t.Errorf("refunded line items %s", text(lines))
 	}
-	cb := calc.JSON()
-	if text(get(cb, "refund.refund_line_items")) != `[{"line_item_id":466157049,"quantity":1,"restock_type":"no_restock"},{"line_item_id":518995019,"quantity":2,"restock_type":"no_restock"}]` {
-		t.Errorf("calculated line items %s", text(get(cb, "refund.refund_line_items")))
+	if text(get(input, "transactions")) != `[{"amount":"214.00","gateway":"bogus","kind":"REFUND","orderId":"gid://shopify/Order/450789469","parentId":"gid://shopify/OrderTransaction/801038806"}]` {
+		t.Errorf("refund transactions %s", text(get(input, "transactions")))
 	}
-	if get(cb, "refund.shipping.full_refund") != true || get(cb, "refund.currency") != "USD" {
-		t.Errorf("calculate body %s", calc.Body)
+	if get(input, "note") != "Refund for ticket T-1" || get(input, "notify") != true || get(input, "shipping.fullRefund") != true || get(input, "currency") != "USD" {
+		t.Errorf("refund input %s", text(input))
 	}
-	if create.Method != "POST" || create.Path != "/admin/api/2026-10/orders/450789469/refunds.json" {
-		t.Errorf("create %s %s", create.Method, create.Path)
-	}
-	if create.Header.Get("Idempotency-Key") != "run1-0-2" || create.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("create headers %v", create.Header)
-	}
-	body := create.JSON()
-	if text(get(body, "refund.transactions")) != `[{"amount":"214.00","gateway":"bogus","kind":"refund","parent_id":801038806}]` {
-		t.Errorf("refund transactions %s", text(get(body, "refund.transactions")))
-	}
-	if get(body, "refund.note") != "Refund for ticket T-1" || get(body, "refund.notify") != true || get(body, "refund.shipping.full_refund") != true {
-		t.Errorf("refund body %s", create.Body)
-	}
-	if res.Status != http.StatusCreated || get(res.Data, "id") == nil || get(res.Data, "transactions.0.amount") != "214.00" || get(res.Data, "transactions.0.kind") != "refund" {
+	if res.Status != 200 || get(res.Data, "id") == nil || get(res.Data, "totalRefundedSet.presentmentMoney.amount") != "214.00" {
 		t.Errorf("result %d %s", res.Status, text(res.Data))
 	}
-	refundID := text(get(res.Data, "id"))
+	refundID := get(res.Data, "id")
 
-	// The same step again (a crash after the refund): nothing is refunded
-	// twice, the existing refund is the answer.
-	f.Reset()
-	again := mustExecute(t, env, shopifyConn(f), "refund_order", params, "run1-0-2")
-	if again.Extra["already_refunded"] != true || text(get(again.Data, "id")) != refundID {
-		t.Errorf("second run %v %s", again.Extra, text(again.Data))
+	// The same step again (a crash after the refund), or another step:
+	// nothing is refunded twice, the existing refund is the answer.
+	for _, key := range []string{"run1-0-2", "run2-0-0"} {
+		f.Reset()
+		again := mustExecute(t, env, shopifyConn(f), "refund_order", params, key)
+		if again.Extra["already_refunded"] != true || get(again.Data, "id") != refundID {
+			t.Errorf("run with %s: %v %s", key, again.Extra, text(again.Data))
+		}
+		if n := len(f.Requests()); n != 1 {
+			t.Errorf("run with %s sent %d requests, want the suggested refund only", key, n)
+		}
+		if out, _ := again.Output().(map[string]any); out["already_refunded"] != true || out["id"] == nil {
+			t.Errorf("output %v", out)
+		}
 	}
-	if n := f.Count("POST", "/admin/api/2026-10/orders/450789469/refunds.json"); n != 0 {
-		t.Errorf("second run created %d refunds", n)
-	}
-	if out, _ := again.Output().(map[string]any); out["already_refunded"] != true || out["id"] == nil {
-		t.Errorf("output %v", out)
+	if n := len(f.Order()["refunds"].([]any)); n != 1 {
+		t.Errorf("%d refunds", n)
 	}
 }
 
 func TestShopifyRefundWithoutShipping(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	res := mustExecute(t, testEnv(f.Server, &sleeper{}), shopifyConn(f), "refund_order", map[string]any{"orderId": 450789469, "refundShipping": false}, "k")
-	if get(res.Data, "transactions.0.amount") != "209.00" {
+	if get(res.Data, "totalRefundedSet.shopMoney.amount") != "209.00" {
 		t.Errorf("refund %s", text(res.Data))
 	}
-	if get(f.Last().JSON(), "refund.notify") != false {
-		t.Errorf("notify default: %s", f.Last().Body)
+	if b := f.Last().JSON(); get(b, "variables.input.notify") != false || get(b, "variables.input.shipping.fullRefund") != false {
+		t.Errorf("notify and shipping: %s", f.Last().Body)
+	}
+}
+
+// A refund sent again with the same @idempotent key is the same refund.
+func TestShopifyRefundIdempotencyKey(t *testing.T) {
+	f := platformfake.NewShopify(t)
+	env := testEnv(f.Server, &sleeper{})
+	params := map[string]any{"input": map[string]any{"orderId": platformfake.ShopifyOrderGID, "note": "Goodwill",
+		"transactions": []any{map[string]any{"orderId": platformfake.ShopifyOrderGID, "parentId": "gid://shopify/OrderTransaction/801038806", "amount": "10.00", "gateway": "bogus", "kind": "REFUND"}}}}
+	first := mustExecute(t, env, shopifyConn(f), "create_order_refund", params, "step-7")
+	second := mustExecute(t, env, shopifyConn(f), "create_order_refund", params, "step-7")
+	if get(first.Data, "refund.id") == nil || get(first.Data, "refund.id") != get(second.Data, "refund.id") {
+		t.Errorf("refunds %s and %s", text(first.Data), text(second.Data))
+	}
+	third := mustExecute(t, env, shopifyConn(f), "create_order_refund", params, "step-8")
+	if get(third.Data, "refund.id") == get(first.Data, "refund.id") {
+		t.Errorf("another key gave the same refund")
+	}
+	if n := len(f.Order()["refunds"].([]any)); n != 2 {
+		t.Errorf("%d refunds, want 2", n)
 	}
 }
 
@@ -110,24 +128,18 @@ func TestShopifyOrderTags(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	env := testEnv(f.Server, &sleeper{})
 	res := mustExecute(t, env, shopifyConn(f), "add_order_tags", map[string]any{"orderId": "450789469", "tags": "vip, Imported,  refund-requested"}, "k")
-	put := f.Last()
-	if put.Method != "PUT" || put.Path != "/admin/api/2026-10/orders/450789469.json" {
-		t.Fatalf("last request %s %s", put.Method, put.Path)
+	if text(get(f.Last().JSON(), "variables")) != `{"id":"gid://shopify/Order/450789469","tags":["vip","Imported","refund-requested"]}` {
+		t.Errorf("variables %s", f.Last().Body)
 	}
-	if text(put.JSON()) != `{"order":{"id":450789469,"tags":"imported, vip, refund-requested"}}` {
-		t.Errorf("PUT body %s", put.Body)
+	if get(res.Data, "id") != platformfake.ShopifyOrderGID {
+		t.Errorf("result %s", text(res.Data))
 	}
-	if get(res.Data, "tags") != "imported, vip, refund-requested" || res.Extra["changed"] != true {
-		t.Errorf("result %s %v", text(res.Data), res.Extra)
-	}
-	f.Reset()
-	res = mustExecute(t, env, shopifyConn(f), "add_order_tags", map[string]any{"orderId": "450789469", "tags": []any{"VIP"}}, "k")
-	if f.Count("PUT", "/admin/api/2026-10/orders/450789469.json") != 0 || res.Extra["changed"] != false {
-		t.Errorf("adding a present tag wrote the order (%v)", res.Extra)
+	if got := text(f.Order()["tags"]); got != `["imported","vip","refund-requested"]` {
+		t.Errorf("tags after adding %s", got)
 	}
 	mustExecute(t, env, shopifyConn(f), "remove_order_tags", map[string]any{"orderId": "450789469", "tags": []any{"imported", "VIP"}}, "k")
-	if got := f.Order()["tags"]; got != "refund-requested" {
-		t.Errorf("tags after removal %q", got)
+	if got := text(f.Order()["tags"]); got != `["refund-requested"]` {
+		t.Errorf("tags after removal %s", got)
 	}
 }
 
@@ -135,22 +147,26 @@ func TestShopifyCustomerTagsAndNote(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	env := testEnv(f.Server, &sleeper{})
 	mustExecute(t, env, shopifyConn(f), "add_customer_tags", map[string]any{"customerId": "207119551", "tags": []any{"noël", "Élite"}}, "k")
-	if got := f.Customer()["tags"]; got != "Léon, Noël, Élite" {
-		t.Errorf("customer tags %q", got)
+	if got := text(f.Customer()["tags"]); got != `["Léon","Noël","Élite"]` {
+		t.Errorf("customer tags %s", got)
 	}
 	res := mustExecute(t, env, shopifyConn(f), "update_customer_note", map[string]any{"customerId": "207119551", "note": "Asked for a refund on T-1"}, "k")
-	if text(f.Last().JSON()) != `{"customer":{"id":207119551,"note":"Asked for a refund on T-1"}}` {
-		t.Errorf("note body %s", f.Last().Body)
+	if text(get(f.Last().JSON(), "variables")) != `{"input":{"id":"gid://shopify/Customer/207119551","note":"Asked for a refund on T-1"}}` {
+		t.Errorf("note variables %s", f.Last().Body)
 	}
 	if get(res.Data, "note") != "Asked for a refund on T-1" {
 		t.Errorf("result %s", text(res.Data))
 	}
 	res = mustExecute(t, env, shopifyConn(f), "search_customers", map[string]any{"query": "email:bob.norman@mail.example.com"}, "k")
-	if q := f.Last().Query; q != "query=email%3Abob.norman%40mail.example.com" {
-		t.Errorf("search query %s", q)
+	if text(get(f.Last().JSON(), "variables")) != `{"first":10,"query":"email:bob.norman@mail.example.com"}` {
+		t.Errorf("search variables %s", f.Last().Body)
 	}
-	if get(res.Data, "0.id") == nil {
+	if get(res.Data, "0.id") != platformfake.ShopifyCustomerGID {
 		t.Errorf("search result %s", text(res.Data))
+	}
+	res = mustExecute(t, env, shopifyConn(f), "find_customer_by_email", map[string]any{"email": "nobody@example.com"}, "k")
+	if res.Data != nil {
+		t.Errorf("unknown email found %s", text(res.Data))
 	}
 }
 
@@ -171,21 +187,18 @@ func TestShopifyRateLimitThenSuccess(t *testing.T) {
 func TestShopifyErrors(t *testing.T) {
 	f := platformfake.NewShopify(t)
 	env := testEnv(f.Server, &sleeper{})
-	res, err := execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "1"}, "k")
-	wantError(t, err, "Shopify answered 404 Not Found: Not Found")
-	if res == nil || res.Status != 404 {
-		t.Errorf("result %+v", res)
-	}
+	_, err := execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "1"}, "k")
+	wantError(t, err, "Shopify has no order with that id")
 
 	_, err = execute(t, env, shopifyConn(f), "update_order_note", map[string]any{"orderId": "450789469", "note": strings.Repeat("x", 5001)}, "k")
-	wantError(t, err, "Shopify answered 422 Unprocessable Entity: note: is too long (maximum is 5000 characters)")
+	wantError(t, err, "Shopify refused: note: Note is too long (maximum is 5000 characters)")
 
-	mustExecute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "450789469", "reason": "customer", "notifyCustomer": true}, "k")
-	if b := f.Last().JSON(); get(b, "reason") != "customer" || get(b, "email") != true {
-		t.Errorf("cancel body %s", f.Last().Body)
+	mustExecute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "450789469", "reason": "CUSTOMER", "notifyCustomer": true}, "k")
+	if v := get(f.Last().JSON(), "variables"); text(v) != `{"notifyCustomer":true,"orderId":"gid://shopify/Order/450789469","reason":"CUSTOMER","restock":false}` {
+		t.Errorf("cancel variables %s", text(v))
 	}
 	_, err = execute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "450789469"}, "k")
-	wantError(t, err, "Cannot cancel an order that has already been cancelled")
+	wantError(t, err, "orderId: Order has already been cancelled")
 
 	bad := shopifyConn(f)
 	bad.Credentials["access_token"] = "shpat_wrong_token_value"
@@ -196,13 +209,21 @@ func TestShopifyErrors(t *testing.T) {
 	}
 
 	_, err = execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "#1001"}, "k")
-	wantError(t, err, `params.orderId must be an integer (got "#1001")`)
+	wantError(t, err, `params.orderId must be a Shopify Order id: a number such as 450789469, or gid://shopify/Order/450789469 (got "#1001")`)
+	_, err = execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "gid://shopify/Customer/1"}, "k")
+	wantError(t, err, "params.orderId must be a Shopify Order id")
 	_, err = execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": ""}, "k")
 	wantError(t, err, "params.orderId is required, but it is empty")
 	_, err = execute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "1", "reason": "bored"}, "k")
-	wantError(t, err, "params.reason must be one of: customer, inventory, fraud, declined, other")
+	wantError(t, err, "params.reason must be one of: CUSTOMER, DECLINED, FRAUD, INVENTORY, STAFF, OTHER")
 	_, err = execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "1", "fields": "id"}, "k")
 	wantError(t, err, "params.fields is not a parameter of Shopify get_order")
+
+	// A document Shopify's schema does not validate is answered with
+	// errors, which fail the action.
+	f.Queue(platformfake.Canned{Status: 200, Body: `{"errors":[{"message":"Field 'nme' doesn't exist on type 'Order'","extensions":{"code":"undefinedField"}}]}`})
+	_, err = execute(t, env, shopifyConn(f), "get_order", map[string]any{"orderId": "450789469"}, "k")
+	wantError(t, err, "Shopify answered errors: Field 'nme' doesn't exist on type 'Order'")
 }
 
 func TestShopifyBaseURLFromShopDomain(t *testing.T) {
@@ -211,8 +232,8 @@ func TestShopifyBaseURLFromShopDomain(t *testing.T) {
 	if err != nil || got != "https://my-store.myshopify.com/admin/api/2026-10" {
 		t.Errorf("base %q %v", got, err)
 	}
-	got, _ = p.BaseURL(map[string]any{"shop_domain": "my-store.myshopify.com", "api_version": "2025-01"})
-	if got != "https://my-store.myshopify.com/admin/api/2025-01" {
+	got, _ = p.BaseURL(map[string]any{"shop_domain": "my-store.myshopify.com", "api_version": "2026-07"})
+	if got != "https://my-store.myshopify.com/admin/api/2026-07" {
 		t.Errorf("base %q", got)
 	}
 	if _, err := p.BaseURL(map[string]any{}); err == nil || !strings.Contains(err.Error(), "shop_domain") {

@@ -1,7 +1,6 @@
 package platformfake
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,44 +11,67 @@ import (
 // ShopifyToken is the access token the Shopify fake accepts.
 const ShopifyToken = "shpat_0123456789abcdef"
 
-// ShopifyOrderID is the fake store's order.
+// ShopifyOrderID is the fake store's order (the number in its admin URL).
 const ShopifyOrderID = 450789469
 
 // ShopifyCustomerID is the fake store's customer.
 const ShopifyCustomerID = 207119551
 
-// Shopify answers as the Admin REST API 2026-10 of one store.
+// ShopifyOrderGID and ShopifyCustomerGID are their global ids.
+var (
+	ShopifyOrderGID    = fmt.Sprintf("gid://shopify/Order/%d", ShopifyOrderID)
+	ShopifyCustomerGID = fmt.Sprintf("gid://shopify/Customer/%d", ShopifyCustomerID)
+)
+
+// Shopify answers as the GraphQL Admin API 2026-10 of one store: every
+// document is validated against the official schema, and the store's
+// order and customer are kept, so that tags, notes, cancellation and
+// refunds change what later queries read.
 type Shopify struct {
 	*Server
 	// Base is the API root to put in a connector's base_url.
 	Base     string
 	order    map[string]any
 	customer map[string]any
-	nextID   int64
+	// refunds by @idempotent key: a key used again answers its refund.
+	refundsByKey map[string]map[string]any
+	nextID       int64
+}
+
+func money(amount string) map[string]any {
+	m := map[string]any{"amount": amount, "currencyCode": "USD"}
+	return map[string]any{"shopMoney": m, "presentmentMoney": m}
 }
 
 // NewShopify starts a Shopify fake with one paid order of two line items
-// (199.00 and 10.00, shipping 5.00) and one customer.
+// (199.00, and 2 × 5.00; shipping 5.00, total 214.00) and one customer.
 func NewShopify(t testing.TB) *Shopify {
-	f := &Shopify{nextID: 929361000}
-	f.order = map[string]any{
-		"id": json.Number(strconv.Itoa(ShopifyOrderID)), "name": "#1001", "email": "bob.norman@mail.example.com",
-		"currency": "USD", "financial_status": "paid", "fulfillment_status": nil,
-		"total_price": "214.00", "subtotal_price": "209.00", "total_tax": "0.00",
-		"tags": "imported", "note": nil, "cancelled_at": nil, "closed_at": nil,
-		"customer": map[string]any{"id": json.Number(strconv.Itoa(ShopifyCustomerID)), "email": "bob.norman@mail.example.com", "first_name": "Bob", "last_name": "Norman"},
-		"line_items": []any{
-			map[string]any{"id": json.Number("466157049"), "title": "IPod Nano - 8gb", "quantity": json.Number("1"), "price": "199.00", "sku": "IPOD2008GREEN"},
-			map[string]any{"id": json.Number("518995019"), "title": "Case", "quantity": json.Number("2"), "price": "5.00", "sku": "CASE"},
-		},
-		"shipping_lines":  []any{map[string]any{"id": json.Number("369256396"), "price": "5.00"}},
-		"refunds":         []any{},
-		"secret_internal": "not selected",
-	}
+	f := &Shopify{nextID: 929361000, refundsByKey: map[string]map[string]any{}}
 	f.customer = map[string]any{
-		"id": json.Number(strconv.Itoa(ShopifyCustomerID)), "email": "bob.norman@mail.example.com", "first_name": "Bob",
-		"last_name": "Norman", "tags": "Léon, Noël", "note": nil, "orders_count": json.Number("1"), "total_spent": "214.00",
+		"id": ShopifyCustomerGID, "legacyResourceId": strconv.Itoa(ShopifyCustomerID),
+		"displayName": "Bob Norman", "firstName": "Bob", "lastName": "Norman",
+		"defaultEmailAddress": map[string]any{"emailAddress": "bob.norman@mail.example.com", "marketingState": "SUBSCRIBED"},
+		"tags":                []any{"Léon", "Noël"}, "note": nil, "numberOfOrders": "1", "state": "ENABLED",
+		"amountSpent": map[string]any{"amount": "214.00", "currencyCode": "USD"},
 	}
+	f.order = map[string]any{
+		"id": ShopifyOrderGID, "legacyResourceId": strconv.Itoa(ShopifyOrderID), "name": "#1001",
+		"email": "bob.norman@mail.example.com", "currencyCode": "USD",
+		"displayFinancialStatus": "PAID", "displayFulfillmentStatus": "UNFULFILLED",
+		"tags": []any{"imported"}, "note": nil, "cancelledAt": nil, "cancelReason": nil, "closed": false, "closedAt": nil,
+		"totalPriceSet": money("214.00"), "totalShippingPriceSet": money("5.00"), "totalRefundedSet": money("0.00"),
+		"customer": f.customer,
+		"lineItems": map[string]any{"nodes": []any{
+			map[string]any{"id": "gid://shopify/LineItem/466157049", "title": "IPod Nano - 8gb", "sku": "IPOD2008GREEN", "quantity": 1, "originalUnitPriceSet": money("199.00")},
+			map[string]any{"id": "gid://shopify/LineItem/518995019", "title": "Case", "sku": "CASE", "quantity": 2, "originalUnitPriceSet": money("5.00")},
+		}},
+		"refunds":      []any{},
+		"fulfillments": []any{},
+	}
+	f.order["transactions"] = f.transactions
+	f.order["suggestedRefund"] = f.suggestedRefund
+	f.customer["orders"] = map[string]any{"nodes": []any{f.order}}
+	f.customer["lastOrder"] = f.order
 	f.Server = newServer(t, f.handle)
 	f.Base = f.URL + "/admin/api/2026-10"
 	return f
@@ -69,126 +91,153 @@ func (f *Shopify) Customer() map[string]any {
 	return f.customer
 }
 
-func shopifyError(w http.ResponseWriter, status int, errs any) {
-	writeJSON(w, status, map[string]any{"errors": errs})
+func (f *Shopify) handle(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.Header().Set("X-Request-Id", "fake-request")
+	if r.Header.Get("X-Shopify-Access-Token") != ShopifyToken {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+		return
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/admin/api/2026-10/graphql.json" {
+		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"errors": "Unsupported Media Type"})
+		return
+	}
+	f.graphql(w, body)
 }
 
-func (f *Shopify) handle(w http.ResponseWriter, r *http.Request, body []byte) {
-	w.Header().Set("X-Shopify-Shop-Api-Call-Limit", "1/40")
-	if r.Header.Get("X-Shopify-Access-Token") != ShopifyToken {
-		shopifyError(w, http.StatusUnauthorized, "[API] Invalid API key or access token (unrecognized login or wrong password)")
-		return
+// object is the store's order or customer with that global id.
+func (f *Shopify) object(id any) map[string]any {
+	switch id {
+	case f.order["id"]:
+		return f.order
+	case f.customer["id"]:
+		return f.customer
 	}
-	path, ok := strings.CutPrefix(r.URL.Path, "/admin/api/2026-10/")
-	if !ok {
-		shopifyError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	if r.Method != http.MethodGet && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		shopifyError(w, http.StatusNotAcceptable, "Not Acceptable")
-		return
-	}
-	if r.Method == http.MethodPost && path == "graphql.json" {
-		f.graphql(w, body)
-		return
-	}
-	oid := strconv.Itoa(ShopifyOrderID)
-	cid := strconv.Itoa(ShopifyCustomerID)
-	switch {
-	case r.Method == http.MethodGet && path == "shop.json":
-		writeJSON(w, 200, map[string]any{"shop": map[string]any{"id": 548380009, "name": "John Smith Test Store", "myshopify_domain": "jsmith.myshopify.com"}})
-	case r.Method == http.MethodGet && path == "orders/"+oid+".json":
-		writeJSON(w, 200, map[string]any{"order": f.order})
-	case r.Method == http.MethodPut && path == "orders/"+oid+".json":
-		in, err := decodeJSON(body)
-		o, _ := field(in, "order").(map[string]any)
-		if err != nil || o == nil {
-			shopifyError(w, 400, map[string]any{"order": "Required parameter missing or invalid"})
-			return
+	return nil
+}
+
+func userErrors(field, message string) []any {
+	return []any{map[string]any{"field": []any{field}, "message": message}}
+}
+
+// resolve answers the root fields the store keeps state for; any other
+// root field is answered with a value of its type (ok false).
+func (f *Shopify) resolve(name string, args map[string]any, key string) (value any, ok bool) {
+	input, _ := args["input"].(map[string]any)
+	switch name {
+	case "order", "customer":
+		if obj := f.object(args["id"]); obj != nil && strings.Contains(str(args["id"]), "/"+strings.ToUpper(name[:1])+name[1:]+"/") {
+			return obj, true
 		}
-		if note, ok := o["note"].(string); ok && len(note) > 5000 {
-			shopifyError(w, 422, map[string]any{"note": []any{"is too long (maximum is 5000 characters)"}})
-			return
-		}
-		for _, k := range []string{"tags", "note"} {
-			if v, ok := o[k]; ok {
-				f.order[k] = v
-			}
-		}
-		writeJSON(w, 200, map[string]any{"order": f.order})
-	case r.Method == http.MethodPost && path == "orders/"+oid+"/cancel.json":
-		if f.order["cancelled_at"] != nil {
-			shopifyError(w, 422, map[string]any{"base": []any{"Cannot cancel an order that has already been cancelled"}})
-			return
-		}
-		in, _ := decodeJSON(body)
-		f.order["cancelled_at"] = "2024-11-05T10:00:00-05:00"
-		f.order["cancel_reason"] = str(field(in, "reason"))
-		writeJSON(w, 200, map[string]any{"order": f.order})
-	case r.Method == http.MethodPost && path == "orders/"+oid+"/close.json":
-		if f.order["closed_at"] == nil {
-			f.order["closed_at"] = "2024-11-05T11:00:00-05:00"
-		}
-		writeJSON(w, 200, map[string]any{"order": f.order})
-	case r.Method == http.MethodPost && path == "orders/"+oid+"/open.json":
-		f.order["closed_at"] = nil
-		writeJSON(w, 200, map[string]any{"order": f.order})
-	case r.Method == http.MethodGet && path == "orders/"+oid+"/fulfillments.json":
-		// The order is unfulfilled.
-		writeJSON(w, 200, map[string]any{"fulfillments": []any{}})
-	case r.Method == http.MethodGet && path == "orders/"+oid+"/transactions.json":
-		writeJSON(w, 200, map[string]any{"transactions": f.transactions()})
-	case r.Method == http.MethodGet && path == "orders/"+oid+"/refunds.json":
-		writeJSON(w, 200, map[string]any{"refunds": f.order["refunds"]})
-	case r.Method == http.MethodGet && path == "customers/"+cid+"/orders.json":
-		f.customerOrders(w, r)
-	case r.Method == http.MethodPost && path == "orders/"+oid+"/refunds/calculate.json":
-		f.calculate(w, body)
-	case r.Method == http.MethodPost && path == "orders/"+oid+"/refunds.json":
-		f.refund(w, body)
-	case r.Method == http.MethodGet && path == "customers/"+cid+".json":
-		writeJSON(w, 200, map[string]any{"customer": f.customer})
-	case r.Method == http.MethodPut && path == "customers/"+cid+".json":
-		in, _ := decodeJSON(body)
-		c, _ := field(in, "customer").(map[string]any)
-		for _, k := range []string{"tags", "note"} {
-			if v, ok := c[k]; ok {
-				f.customer[k] = v
-			}
-		}
-		writeJSON(w, 200, map[string]any{"customer": f.customer})
-	case r.Method == http.MethodGet && path == "customers/search.json":
-		q := r.URL.Query().Get("query")
-		var found []any
-		if strings.EqualFold(q, "email:"+str(f.customer["email"])) {
+		return nil, true
+	case "customers":
+		found := []any{}
+		if strings.EqualFold(str(args["query"]), "email:"+str(field(f.customer["defaultEmailAddress"], "emailAddress"))) {
 			found = append(found, f.customer)
 		}
-		writeJSON(w, 200, map[string]any{"customers": found})
-	default:
-		shopifyError(w, http.StatusNotFound, "Not Found")
+		return map[string]any{"nodes": found}, true
+	case "customerByIdentifier":
+		if strings.EqualFold(str(field(args["identifier"], "emailAddress")), str(field(f.customer["defaultEmailAddress"], "emailAddress"))) {
+			return f.customer, true
+		}
+		return nil, true
+	case "tagsAdd", "tagsRemove":
+		obj := f.object(args["id"])
+		if obj == nil {
+			return map[string]any{"node": nil, "userErrors": userErrors("id", "Resource not found")}, true
+		}
+		obj["tags"] = changeTags(obj["tags"].([]any), args["tags"], name == "tagsAdd")
+		return map[string]any{"node": obj, "userErrors": []any{}}, true
+	case "orderUpdate", "customerUpdate":
+		obj := f.object(input["id"])
+		root := strings.TrimSuffix(name, "Update")
+		if obj == nil || obj["id"] != f.order["id"] && root == "order" || obj["id"] != f.customer["id"] && root == "customer" {
+			return map[string]any{root: nil, "userErrors": userErrors("id", strings.ToUpper(root[:1])+root[1:]+" does not exist")}, true
+		}
+		if note, set := input["note"]; set {
+			if len(str(note)) > 5000 {
+				return map[string]any{root: nil, "userErrors": userErrors("note", "Note is too long (maximum is 5000 characters)")}, true
+			}
+			obj["note"] = note
+		}
+		return map[string]any{root: obj, "userErrors": []any{}}, true
+	case "orderClose", "orderOpen":
+		if input["id"] != f.order["id"] {
+			return map[string]any{"order": nil, "userErrors": userErrors("id", "Order does not exist")}, true
+		}
+		closing := name == "orderClose"
+		f.order["closed"] = closing
+		f.order["closedAt"] = nil
+		if closing {
+			f.order["closedAt"] = "2026-12-04T11:00:00Z"
+		}
+		return map[string]any{"order": f.order, "userErrors": []any{}}, true
+	case "orderCancel":
+		switch {
+		case args["orderId"] != f.order["id"]:
+			return map[string]any{"job": nil, "orderCancelUserErrors": userErrors("orderId", "Order does not exist")}, true
+		case f.order["cancelledAt"] != nil:
+			return map[string]any{"job": nil, "orderCancelUserErrors": userErrors("orderId", "Order has already been cancelled")}, true
+		}
+		f.order["cancelledAt"] = "2026-12-04T10:00:00Z"
+		f.order["cancelReason"] = args["reason"]
+		f.nextID++
+		return map[string]any{"job": map[string]any{"id": fmt.Sprintf("gid://shopify/Job/%d", f.nextID), "done": false}, "orderCancelUserErrors": []any{}}, true
+	case "refundCreate":
+		return f.refundCreate(input, key), true
 	}
+	return nil, false
+}
+
+func changeTags(current []any, given any, add bool) []any {
+	has := func(list []any, t any) bool {
+		for _, x := range list {
+			if strings.EqualFold(str(x), str(t)) {
+				return true
+			}
+		}
+		return false
+	}
+	list, _ := given.([]any)
+	out := []any{}
+	if add {
+		out = append(out, current...)
+		for _, t := range list {
+			if !has(out, t) {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	for _, t := range current {
+		if !has(list, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // remaining is each line item's quantity not refunded yet.
-func (f *Shopify) remaining() map[string]int64 {
-	left := map[string]int64{}
-	for _, li := range f.order["line_items"].([]any) {
-		q, _ := strconv.ParseInt(str(field(li, "quantity")), 10, 64)
-		left[str(field(li, "id"))] = q
+func (f *Shopify) remaining() map[string]int {
+	left := map[string]int{}
+	for _, li := range f.order["lineItems"].(map[string]any)["nodes"].([]any) {
+		left[str(field(li, "id"))] = li.(map[string]any)["quantity"].(int)
 	}
 	for _, rf := range f.order["refunds"].([]any) {
-		for _, rli := range field(rf, "refund_line_items").([]any) {
-			q, _ := strconv.ParseInt(str(field(rli, "quantity")), 10, 64)
-			left[str(field(rli, "line_item_id"))] -= q
+		for _, rli := range field(field(rf, "refundLineItems"), "nodes").([]any) {
+			left[str(field(field(rli, "lineItem"), "id"))] -= rli.(map[string]any)["quantity"].(int)
 		}
 	}
 	return left
 }
 
 func (f *Shopify) price(lineItemID string) float64 {
-	for _, li := range f.order["line_items"].([]any) {
+	for _, li := range f.order["lineItems"].(map[string]any)["nodes"].([]any) {
 		if str(field(li, "id")) == lineItemID {
-			p, _ := strconv.ParseFloat(str(field(li, "price")), 64)
+			p, _ := strconv.ParseFloat(str(field(field(field(li, "originalUnitPriceSet"), "shopMoney"), "amount")), 64)
 			return p
 		}
 	}
@@ -197,158 +246,117 @@ func (f *Shopify) price(lineItemID string) float64 {
 
 func (f *Shopify) shippingRefunded() bool {
 	for _, rf := range f.order["refunds"].([]any) {
-		if field(rf, "shipping_refunded") == true {
+		if field(rf, "shippingRefunded") == true {
 			return true
 		}
 	}
 	return false
 }
 
-// lines checks requested refund line items against what is left.
-func (f *Shopify) lines(w http.ResponseWriter, refund map[string]any) (float64, []any, bool) {
-	left := f.remaining()
+// suggestedRefund is Order.suggestedRefund(suggestFullRefund: true,
+// refundShipping): every remaining line item, the shipping unless it is
+// refunded already or not asked for, and one transaction against the sale.
+func (f *Shopify) suggestedRefund(args map[string]any) any {
+	lines := []any{}
 	total := 0.0
-	var out []any
-	items, _ := refund["refund_line_items"].([]any)
-	for _, it := range items {
-		id := str(field(it, "line_item_id"))
-		q, _ := strconv.ParseInt(str(field(it, "quantity")), 10, 64)
-		if _, known := left[id]; !known || q > left[id] {
-			shopifyError(w, 422, map[string]any{"refund_line_items": []any{"Quantity cannot refund more items than were purchased"}})
-			return 0, nil, false
+	for id, q := range f.remaining() {
+		if q > 0 {
+			lines = append(lines, map[string]any{"lineItem": map[string]any{"id": id}, "quantity": q})
+			total += f.price(id) * float64(q)
 		}
-		sub := f.price(id) * float64(q)
-		total += sub
-		out = append(out, map[string]any{
-			"line_item_id": json.Number(id), "quantity": q, "restock_type": str(field(it, "restock_type")),
-			"subtotal": sub, "total_tax": 0.0,
-		})
 	}
-	if full, _ := field(refund["shipping"], "full_refund").(bool); full && !f.shippingRefunded() {
+	if args["refundShipping"] == true && !f.shippingRefunded() {
 		total += 5
 	}
-	return total, out, true
-}
-
-func (f *Shopify) calculate(w http.ResponseWriter, body []byte) {
-	in, err := decodeJSON(body)
-	refund, _ := field(in, "refund").(map[string]any)
-	if err != nil || refund == nil {
-		shopifyError(w, 400, map[string]any{"refund": "Required parameter missing or invalid"})
-		return
-	}
-	total, lines, ok := f.lines(w, refund)
-	if !ok {
-		return
-	}
-	var transactions []any
+	amount := fmt.Sprintf("%.2f", total)
+	transactions := []any{}
 	if total > 0 {
-		amount := fmt.Sprintf("%.2f", total)
 		transactions = append(transactions, map[string]any{
-			"order_id": ShopifyOrderID, "kind": "suggested_refund", "gateway": "bogus", "parent_id": 801038806,
-			"amount": amount, "currency": "USD", "maximum_refundable": amount,
+			"amountSet": money(amount), "gateway": "bogus", "kind": "SUGGESTED_REFUND",
+			"parentTransaction": map[string]any{"id": "gid://shopify/OrderTransaction/801038806"},
 		})
 	}
-	writeJSON(w, 200, map[string]any{"refund": map[string]any{
-		"shipping": map[string]any{"amount": "5.00", "tax": "0.00", "maximum_refundable": "5.00"},
-		"duties":   []any{}, "refund_line_items": lines, "transactions": transactions, "currency": "USD",
-	}})
+	return map[string]any{"amountSet": money(amount), "refundLineItems": lines, "suggestedTransactions": transactions}
 }
 
-func (f *Shopify) refund(w http.ResponseWriter, body []byte) {
-	in, err := decodeJSON(body)
-	refund, _ := field(in, "refund").(map[string]any)
-	if err != nil || refund == nil {
-		shopifyError(w, 400, map[string]any{"refund": "Required parameter missing or invalid"})
-		return
-	}
-	total, lines, ok := f.lines(w, refund)
-	if !ok {
-		return
-	}
-	var transactions []any
-	sum := 0.0
-	list, _ := refund["transactions"].([]any)
-	for _, t := range list {
-		if str(field(t, "kind")) != "refund" || str(field(t, "parent_id")) != "801038806" || str(field(t, "gateway")) == "" {
-			shopifyError(w, 422, map[string]any{"transactions": []any{"is invalid"}})
-			return
-		}
-		a, _ := strconv.ParseFloat(str(field(t, "amount")), 64)
-		sum += a
-		f.nextID++
-		transactions = append(transactions, map[string]any{
-			"id": f.nextID, "order_id": ShopifyOrderID, "kind": "refund", "gateway": "bogus", "status": "success",
-			"amount": str(field(t, "amount")), "currency": "USD", "parent_id": 801038806, "message": "Bogus Gateway: Forced success",
-		})
-	}
-	if sum > total+0.001 {
-		shopifyError(w, 422, map[string]any{"base": []any{fmt.Sprintf("Refund amount $%.2f is greater than net payment received $%.2f", sum, total)}})
-		return
-	}
-	f.nextID++
-	full, _ := field(refund["shipping"], "full_refund").(bool)
-	created := map[string]any{
-		"id": f.nextID, "order_id": ShopifyOrderID, "created_at": "2024-11-05T10:00:00-05:00",
-		"note": refund["note"], "restock": false, "user_id": nil, "processed_at": "2024-11-05T10:00:00-05:00",
-		"refund_line_items": lines, "transactions": transactions, "order_adjustments": []any{},
-		"shipping_refunded": full,
-	}
-	f.order["refunds"] = append(f.order["refunds"].([]any), created)
-	f.order["financial_status"] = "refunded"
-	writeJSON(w, http.StatusCreated, map[string]any{"refund": created})
-}
-
-// transactions are the order's sale (the parent of refunds) and its
-// refunds' transactions.
-func (f *Shopify) transactions() []any {
+// transactions is Order.transactions: the sale and every refund's.
+func (f *Shopify) transactions(map[string]any) any {
 	out := []any{map[string]any{
-		"id": json.Number("801038806"), "order_id": ShopifyOrderID, "parent_id": nil, "kind": "sale", "status": "success",
-		"amount": "214.00", "currency": "USD", "gateway": "bogus", "created_at": "2024-11-01T09:00:00-05:00",
-		"error_code": nil, "message": "Bogus Gateway: Forced success",
+		"id": "gid://shopify/OrderTransaction/801038806", "kind": "SALE", "status": "SUCCESS", "gateway": "bogus",
+		"createdAt": "2026-11-01T09:00:00Z", "errorCode": nil, "amountSet": money("214.00"), "parentTransaction": nil,
 	}}
 	for _, rf := range f.order["refunds"].([]any) {
-		if ts, ok := field(rf, "transactions").([]any); ok {
-			out = append(out, ts...)
-		}
+		out = append(out, field(field(rf, "transactions"), "nodes").([]any)...)
 	}
 	return out
 }
 
-// customerOrders is GET customers/{id}/orders.json: the customer's orders
-// with the status asked for (open by default: neither closed nor
-// cancelled), at most limit (default 50, at most 250).
-func (f *Shopify) customerOrders(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	status := q.Get("status")
-	if status == "" {
-		status = "open"
+// refunded is what the order's refunds gave back so far.
+func (f *Shopify) refunded() float64 {
+	sum := 0.0
+	for _, rf := range f.order["refunds"].([]any) {
+		a, _ := strconv.ParseFloat(str(field(field(field(rf, "totalRefundedSet"), "shopMoney"), "amount")), 64)
+		sum += a
 	}
-	var match bool
-	switch status {
-	case "any":
-		match = true
-	case "open":
-		match = f.order["closed_at"] == nil && f.order["cancelled_at"] == nil
-	case "closed":
-		match = f.order["closed_at"] != nil
-	case "cancelled":
-		match = f.order["cancelled_at"] != nil
-	default:
-		shopifyError(w, 400, map[string]any{"status": "is invalid"})
-		return
+	return sum
+}
+
+// refundCreate checks a refund against what is left of the order (line
+// quantities, at most the sale's amount not refunded yet, transactions
+// against the sale) and records it; its @idempotent key answers the same refund
+// when used again.
+func (f *Shopify) refundCreate(input map[string]any, key string) map[string]any {
+	refused := func(field, message string) map[string]any {
+		return map[string]any{"refund": nil, "order": nil, "userErrors": userErrors(field, message)}
 	}
-	limit, err := strconv.Atoi(q.Get("limit"))
-	if q.Get("limit") == "" {
-		limit, err = 50, nil
+	if done, seen := f.refundsByKey[key]; seen {
+		return map[string]any{"refund": done, "order": f.order, "userErrors": []any{}}
 	}
-	if err != nil || limit < 1 || limit > 250 {
-		shopifyError(w, 400, map[string]any{"limit": "must be between 1 and 250"})
-		return
+	if input["orderId"] != f.order["id"] {
+		return refused("orderId", "Order does not exist")
 	}
-	orders := []any{}
-	if match {
-		orders = append(orders, f.order)
+	left := f.remaining()
+	var lines []any
+	items, _ := input["refundLineItems"].([]any)
+	for _, it := range items {
+		id := str(field(it, "lineItemId"))
+		q, _ := strconv.Atoi(str(field(it, "quantity")))
+		if _, known := left[id]; !known || q < 1 || q > left[id] {
+			return refused("refundLineItems", "Quantity cannot refund more items than were purchased")
+		}
+		lines = append(lines, map[string]any{"lineItem": map[string]any{"id": id, "title": "item"}, "quantity": q, "restockType": field(it, "restockType")})
 	}
-	writeJSON(w, 200, map[string]any{"orders": orders[:min(len(orders), limit)]})
+	shipping := field(input["shipping"], "fullRefund") == true && !f.shippingRefunded()
+	sum := 0.0
+	var transactions []any
+	list, _ := input["transactions"].([]any)
+	for _, t := range list {
+		if str(field(t, "kind")) != "REFUND" || str(field(t, "parentId")) != "gid://shopify/OrderTransaction/801038806" || str(field(t, "gateway")) == "" || field(t, "orderId") != f.order["id"] {
+			return refused("transactions", "Transaction is invalid")
+		}
+		a, err := strconv.ParseFloat(str(field(t, "amount")), 64)
+		if err != nil {
+			return refused("transactions.amount", "Amount is invalid")
+		}
+		sum += a
+		f.nextID++
+		transactions = append(transactions, map[string]any{
+			"id": fmt.Sprintf("gid://shopify/OrderTransaction/%d", f.nextID), "kind": "REFUND", "status": "SUCCESS",
+			"gateway": "bogus", "amountSet": money(str(field(t, "amount"))), "parentTransaction": map[string]any{"id": "gid://shopify/OrderTransaction/801038806"},
+		})
+	}
+	if left := 214.0 - f.refunded(); sum > left+0.001 {
+		return refused("transactions", fmt.Sprintf("Refund amount $%.2f is greater than net payment received $%.2f", sum, left))
+	}
+	f.nextID++
+	created := map[string]any{
+		"id": fmt.Sprintf("gid://shopify/Refund/%d", f.nextID), "legacyResourceId": strconv.FormatInt(f.nextID, 10),
+		"createdAt": "2026-12-04T10:00:00Z", "note": input["note"], "totalRefundedSet": money(fmt.Sprintf("%.2f", sum)),
+		"refundLineItems": map[string]any{"nodes": lines}, "transactions": map[string]any{"nodes": transactions},
+		"shippingRefunded": shipping,
+	}
+	f.order["refunds"] = append(f.order["refunds"].([]any), created)
+	f.order["displayFinancialStatus"] = "REFUNDED"
+	f.refundsByKey[key] = created
+	return map[string]any{"refund": created, "order": f.order, "userErrors": []any{}}
 }

@@ -2,6 +2,7 @@ package platformfake
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
@@ -26,11 +28,13 @@ var shopifySchema = sync.OnceValues(func() (*ast.Schema, error) {
 	return gqlparser.LoadSchema(&ast.Source{Name: "shopify.graphql", Input: string(sdl)})
 })
 
-// graphql answers POST /admin/api/2026-10/graphql.json as Shopify does:
-// a document that does not validate, or lacks a required variable, is a
-// 200 with "errors"; a valid one is answered with a value of each field's
-// type (userErrors empty) and the query's cost. Input objects' contents
-// are not checked.
+// graphql answers POST /admin/api/2026-10/graphql.json as Shopify does: a
+// document that does not validate against the schema, variables that do
+// not fit their types (input objects included), or a field whose
+// description requires @idempotent used without it, is a 200 with
+// "errors"; otherwise the store's state answers the fields it keeps
+// (resolve), a value of its type answers every other field, and the
+// answer carries the query's cost.
 func (f *Shopify) graphql(w http.ResponseWriter, body []byte) {
 	schema, err := shopifySchema()
 	if err != nil {
@@ -44,59 +48,105 @@ func (f *Shopify) graphql(w http.ResponseWriter, body []byte) {
 		writeJSON(w, 400, map[string]any{"errors": map[string]any{"query": "Required parameter missing or invalid"}})
 		return
 	}
-	doc, errs := gqlparser.LoadQueryWithRules(schema, req.Query, rules.NewDefaultRules())
-	if len(errs) > 0 {
+	graphqlErrors := func(code string, messages ...string) {
 		var list []any
-		for _, e := range errs {
-			list = append(list, map[string]any{"message": e.Message, "extensions": map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}})
+		for _, m := range messages {
+			list = append(list, map[string]any{"message": m, "extensions": map[string]any{"code": code}})
 		}
 		writeJSON(w, 200, map[string]any{"errors": list})
+	}
+	doc, errs := gqlparser.LoadQueryWithRules(schema, req.Query, rules.NewDefaultRules())
+	if len(errs) > 0 {
+		var messages []string
+		for _, e := range errs {
+			messages = append(messages, e.Message)
+		}
+		graphqlErrors("GRAPHQL_VALIDATION_FAILED", messages...)
 		return
 	}
 	op := doc.Operations[0]
-	for _, v := range op.VariableDefinitions {
-		if _, given := req.Variables[v.Variable]; v.Type.NonNull && v.DefaultValue == nil && !given {
-			writeJSON(w, 200, map[string]any{"errors": []any{map[string]any{"message": "Variable $" + v.Variable + " of type " + v.Type.String() + " was provided invalid value",
-				"extensions": map[string]any{"code": "INVALID_VARIABLE"}}}})
+	vars, err := validator.VariableValues(schema, op, req.Variables)
+	if err != nil {
+		graphqlErrors("INVALID_VARIABLE", err.Error())
+		return
+	}
+	data := map[string]any{}
+	for _, sel := range op.SelectionSet {
+		root, ok := sel.(*ast.Field)
+		if !ok {
+			continue
+		}
+		key := ""
+		if d := root.Directives.ForName("idempotent"); d != nil {
+			key = str(d.ArgumentMap(vars)["key"])
+		}
+		if strings.Contains(root.Definition.Description, "idempotency key is required") && strings.TrimSpace(key) == "" {
+			graphqlErrors("BAD_REQUEST", "The @idempotent directive with a key is required for the "+root.Name+" mutation.")
 			return
+		}
+		value, known := f.resolve(root.Name, root.ArgumentMap(vars), key)
+		if known {
+			data[root.Alias] = answer(schema, root, root.Definition.Type, value, true, vars)
+		} else {
+			data[root.Alias] = answer(schema, root, root.Definition.Type, nil, false, vars)
 		}
 	}
 	writeJSON(w, 200, map[string]any{
-		"data": selectionValue(schema, op.SelectionSet),
+		"data": data,
 		"extensions": map[string]any{"cost": map[string]any{"requestedQueryCost": 12, "actualQueryCost": 10,
 			"throttleStatus": map[string]any{"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}}},
 	})
 }
 
-func selectionValue(schema *ast.Schema, set ast.SelectionSet) map[string]any {
-	out := map[string]any{}
-	for _, sel := range set {
-		if field, ok := sel.(*ast.Field); ok {
-			out[field.Alias] = fieldValue(schema, field, field.Definition.Type)
-		}
+// answer is a field's value: from the store's state when it has one
+// (known; a func computes it from the field's arguments), else a value
+// of the field's type.
+func answer(schema *ast.Schema, field *ast.Field, t *ast.Type, state any, known bool, vars map[string]any) any {
+	if compute, ok := state.(func(map[string]any) any); ok {
+		state = compute(field.ArgumentMap(vars))
 	}
-	return out
-}
-
-func fieldValue(schema *ast.Schema, field *ast.Field, t *ast.Type) any {
+	if known && state == nil {
+		return nil
+	}
 	if t.Elem != nil {
+		if list, ok := state.([]any); known && ok {
+			out := make([]any, len(list))
+			for i, e := range list {
+				out[i] = answer(schema, field, t.Elem, e, true, vars)
+			}
+			return out
+		}
 		if strings.HasSuffix(strings.ToLower(field.Name), "usererrors") {
 			return []any{}
 		}
-		return []any{fieldValue(schema, field, t.Elem)}
+		return []any{answer(schema, field, t.Elem, nil, false, vars)}
 	}
 	def := schema.Types[t.NamedType]
 	switch def.Kind {
 	case ast.Object, ast.Interface:
-		return selectionValue(schema, field.SelectionSet)
-	case ast.Enum:
+		obj, _ := state.(map[string]any)
+		out := map[string]any{}
+		for _, sel := range field.SelectionSet {
+			if sub, ok := sel.(*ast.Field); ok {
+				v, has := obj[sub.Name]
+				out[sub.Alias] = answer(schema, sub, sub.Definition.Type, v, has, vars)
+			}
+		}
+		return out
+	}
+	if known {
+		return state
+	}
+	if def.Kind == ast.Enum {
 		return def.EnumValues[0].Name
 	}
 	switch t.NamedType {
 	case "ID":
 		return "gid://shopify/" + strings.TrimSuffix(field.ObjectDefinition.Name, "Payload") + "/1001"
-	case "Int", "UnsignedInt64":
+	case "Int":
 		return 1
+	case "UnsignedInt64":
+		return "1"
 	case "Float":
 		return 1.5
 	case "Boolean":
@@ -111,4 +161,86 @@ func fieldValue(schema *ast.Schema, field *ast.Field, t *ast.Type) any {
 		return "https://jsmith.myshopify.com/example"
 	}
 	return "example " + field.Name
+}
+
+// ShopifyVariableExample is a value the Admin schema accepts for a
+// document's variable, or for the input-object field a dotted path names
+// in it (input.note): scalars of their type, the first value of an enum,
+// and input objects with their required fields.
+func ShopifyVariableExample(document, path string) (any, error) {
+	schema, err := shopifySchema()
+	if err != nil {
+		return nil, err
+	}
+	doc, errs := gqlparser.LoadQueryWithRules(schema, document, rules.NewDefaultRules())
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	name, rest, _ := strings.Cut(path, ".")
+	v := doc.Operations[0].VariableDefinitions.ForName(name)
+	if v == nil {
+		return nil, fmt.Errorf("the document has no $%s", name)
+	}
+	t := v.Type
+	if rest != "" {
+		for _, step := range strings.Split(rest, ".") {
+			def := schema.Types[t.NamedType]
+			if def == nil || def.Fields.ForName(step) == nil {
+				return nil, fmt.Errorf("%s has no field %s", t.NamedType, step)
+			}
+			t = def.Fields.ForName(step).Type
+		}
+	}
+	return inputExample(schema, t, map[string]bool{}), nil
+}
+
+func inputExample(schema *ast.Schema, t *ast.Type, seen map[string]bool) any {
+	if t.Elem != nil {
+		return []any{inputExample(schema, t.Elem, seen)}
+	}
+	def := schema.Types[t.NamedType]
+	switch def.Kind {
+	case ast.Enum:
+		return def.EnumValues[0].Name
+	case ast.InputObject:
+		out := map[string]any{}
+		if seen[def.Name] {
+			return out
+		}
+		seen[def.Name] = true
+		defer delete(seen, def.Name)
+		for _, f := range def.Fields {
+			if f.Type.NonNull && f.DefaultValue == nil {
+				out[f.Name] = inputExample(schema, f.Type, seen)
+			}
+		}
+		if len(out) == 0 && len(def.Fields) > 0 {
+			f := def.Fields[0]
+			out[f.Name] = inputExample(schema, f.Type, seen)
+		}
+		return out
+	}
+	switch t.NamedType {
+	case "ID":
+		return "gid://shopify/Node/1"
+	case "Int":
+		return 1
+	case "Float":
+		return 1.5
+	case "Boolean":
+		return true
+	case "DateTime":
+		return "2026-12-04T10:00:00Z"
+	case "Date":
+		return "2026-12-04"
+	case "Decimal", "Money":
+		return "1.00"
+	case "URL":
+		return "https://example.com/"
+	case "UnsignedInt64":
+		return "1"
+	case "JSON":
+		return map[string]any{}
+	}
+	return "example"
 }

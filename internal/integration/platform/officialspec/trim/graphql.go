@@ -27,10 +27,20 @@ type introType struct {
 }
 
 type introField struct {
-	Name string       `json:"name"`
-	Args []introValue `json:"args"`
-	Type introRef     `json:"type"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	Args        []introValue `json:"args"`
+	Type        introRef     `json:"type"`
 }
+
+type introDirective struct {
+	Name      string       `json:"name"`
+	Args      []introValue `json:"args"`
+	Locations []string     `json:"locations"`
+}
+
+// preludeDirectives are the directives gqlparser declares itself.
+var preludeDirectives = map[string]bool{"include": true, "skip": true, "deprecated": true, "specifiedBy": true, "oneOf": true}
 
 type introValue struct {
 	Name string   `json:"name"`
@@ -78,6 +88,7 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 				QueryType    struct{ Name string } `json:"queryType"`
 				MutationType struct{ Name string } `json:"mutationType"`
 				Types        []introType           `json:"types"`
+				Directives   []introDirective      `json:"directives"`
 			} `json:"__schema"`
 		} `json:"data"`
 	}
@@ -91,8 +102,9 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 	}
 	var catalog struct {
 		Actions []struct {
-			GraphQL *struct{ Document string } `json:"graphql"`
+			GraphQL *struct{ Document, Prepare string } `json:"graphql"`
 		} `json:"actions"`
+		Test struct{ GraphQL string } `json:"test"`
 	}
 	if err := readJSON(catalogPath, &catalog); err != nil {
 		return err
@@ -135,13 +147,19 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 			}
 		}
 	}
+	documents := []string{catalog.Test.GraphQL}
 	for _, a := range catalog.Actions {
-		if a.GraphQL == nil {
+		if a.GraphQL != nil {
+			documents = append(documents, a.GraphQL.Document, a.GraphQL.Prepare)
+		}
+	}
+	for _, document := range documents {
+		if document == "" {
 			continue
 		}
-		q, err := parser.ParseQuery(&ast.Source{Input: a.GraphQL.Document})
+		q, err := parser.ParseQuery(&ast.Source{Input: document})
 		if err != nil {
-			return fmt.Errorf("parse %q: %w", a.GraphQL.Document, err)
+			return fmt.Errorf("parse %q: %w", document, err)
 		}
 		for _, op := range q.Operations {
 			root := schema.QueryType.Name
@@ -154,6 +172,17 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Trimmed from Shopify's Admin GraphQL API introspection by internal/integration/platform/officialspec/trim.\nschema { query: %s mutation: %s }\n", schema.QueryType.Name, schema.MutationType.Name)
 	builtin := map[string]bool{"String": true, "Int": true, "Float": true, "Boolean": true, "ID": true}
+	for _, d := range schema.Directives {
+		if preludeDirectives[d.Name] {
+			continue
+		}
+		var args []string
+		for _, a := range d.Args {
+			args = append(args, a.Name+": "+a.Type.String())
+			need(a.Type.named())
+		}
+		fmt.Fprintf(&b, "directive @%s(%s) on %s\n", d.Name, strings.Join(args, ", "), strings.Join(d.Locations, " | "))
+	}
 	for _, t := range schema.Types {
 		switch {
 		case len(used[t.Name]) > 0:
@@ -173,6 +202,9 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 				sig := ""
 				if len(args) > 0 {
 					sig = "(" + strings.Join(args, ", ") + ")"
+				}
+				if rule := idempotencyRule(fd.Description); rule != "" {
+					fmt.Fprintf(&b, "  %q\n", rule)
 				}
 				fmt.Fprintf(&b, "  %s%s: %s\n", fd.Name, sig, fd.Type)
 			}
@@ -195,4 +227,17 @@ func trimGraphQL(introspection, catalogPath, out string) error {
 		}
 	}
 	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+// idempotencyRule is the sentence of a field's description that makes the
+// @idempotent directive required, kept in the SDL so that the catalog test
+// and the fake can hold every document to it.
+func idempotencyRule(description string) string {
+	for _, line := range strings.Split(description, "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), ">"))
+		if strings.Contains(line, "idempotency key is required") {
+			return line
+		}
+	}
+	return ""
 }
