@@ -467,7 +467,7 @@ var notes = map[noteKey]fieldNote{
 	{of[helpdesk.Message](), "direction"}:               {enum: messageDirections},
 	{of[helpdesk.Message](), "workflow_run_id"}:         {doc: "The run whose action added the message; null when a person did."},
 	{of[run.Step](), "input"}:                           {types: []string{"object", "null"}, doc: "The values the action used (its parameters, rendered); null until it ran."},
-	{of[run.Step](), "output"}:                          {types: []string{"object", "null"}, doc: "What the action returned, its shape per action type (docs/workflows.md); null until it ran."},
+	{of[run.Step](), "output"}:                          {types: []string{"string", "number", "boolean", "array", "object", "null"}, doc: "What the action returned, its shape per action type (docs/workflows.md): an object, or for execute_connector_action the platform's answer itself (an object or a list); null until it ran."},
 	{of[run.Approval](), "status"}:                      {enum: approvalStatuses},
 	{of[run.Approval](), "parameters"}:                  {doc: "The step's parameters, rendered: what the action will use when approved."},
 	{of[connector.Connector](), "settings"}:             {doc: "The settings of the connector's type (ConnectorSettings_<type>), defaults included when the type stores them."},

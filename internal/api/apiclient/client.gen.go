@@ -4060,13 +4060,33 @@ type Step struct {
 	Input *map[string]interface{} `json:"input"`
 	Label string                  `json:"label"`
 
-	// Output What the action returned, its shape per action type (docs/workflows.md); null until it ran.
-	Output    *map[string]interface{} `json:"output"`
-	Path      int                     `json:"path"`
-	Position  int                     `json:"position"`
-	SaveAs    *string                 `json:"save_as,omitempty"`
-	StartedAt *time.Time              `json:"started_at"`
-	Status    string                  `json:"status"`
+	// Output What the action returned, its shape per action type (docs/workflows.md): an object, or for execute_connector_action the platform's answer itself (an object or a list); null until it ran.
+	Output    *Step_Output `json:"output"`
+	Path      int          `json:"path"`
+	Position  int          `json:"position"`
+	SaveAs    *string      `json:"save_as,omitempty"`
+	StartedAt *time.Time   `json:"started_at"`
+	Status    string       `json:"status"`
+}
+
+// StepOutput0 defines model for Step.Output.0.
+type StepOutput0 = string
+
+// StepOutput1 defines model for Step.Output.1.
+type StepOutput1 = float32
+
+// StepOutput2 defines model for Step.Output.2.
+type StepOutput2 = bool
+
+// StepOutput3 defines model for Step.Output.3.
+type StepOutput3 = []interface{}
+
+// StepOutput4 defines model for Step.Output.4.
+type StepOutput4 = map[string]interface{}
+
+// Step_Output What the action returned, its shape per action type (docs/workflows.md): an object, or for execute_connector_action the platform's answer itself (an object or a list); null until it ran.
+type Step_Output struct {
+	union json.RawMessage
 }
 
 // TemplateFilter defines model for TemplateFilter.
@@ -8150,6 +8170,146 @@ func (t PlatformActionParameter_Default) MarshalJSON() ([]byte, error) {
 }
 
 func (t *PlatformActionParameter_Default) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsStepOutput0 returns the union data inside the Step_Output as a StepOutput0
+func (t Step_Output) AsStepOutput0() (StepOutput0, error) {
+	var body StepOutput0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStepOutput0 overwrites any union data inside the Step_Output as the provided StepOutput0
+func (t *Step_Output) FromStepOutput0(v StepOutput0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeStepOutput0 performs a merge with any union data inside the Step_Output, using the provided StepOutput0
+func (t *Step_Output) MergeStepOutput0(v StepOutput0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsStepOutput1 returns the union data inside the Step_Output as a StepOutput1
+func (t Step_Output) AsStepOutput1() (StepOutput1, error) {
+	var body StepOutput1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStepOutput1 overwrites any union data inside the Step_Output as the provided StepOutput1
+func (t *Step_Output) FromStepOutput1(v StepOutput1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeStepOutput1 performs a merge with any union data inside the Step_Output, using the provided StepOutput1
+func (t *Step_Output) MergeStepOutput1(v StepOutput1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsStepOutput2 returns the union data inside the Step_Output as a StepOutput2
+func (t Step_Output) AsStepOutput2() (StepOutput2, error) {
+	var body StepOutput2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStepOutput2 overwrites any union data inside the Step_Output as the provided StepOutput2
+func (t *Step_Output) FromStepOutput2(v StepOutput2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeStepOutput2 performs a merge with any union data inside the Step_Output, using the provided StepOutput2
+func (t *Step_Output) MergeStepOutput2(v StepOutput2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsStepOutput3 returns the union data inside the Step_Output as a StepOutput3
+func (t Step_Output) AsStepOutput3() (StepOutput3, error) {
+	var body StepOutput3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStepOutput3 overwrites any union data inside the Step_Output as the provided StepOutput3
+func (t *Step_Output) FromStepOutput3(v StepOutput3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeStepOutput3 performs a merge with any union data inside the Step_Output, using the provided StepOutput3
+func (t *Step_Output) MergeStepOutput3(v StepOutput3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsStepOutput4 returns the union data inside the Step_Output as a StepOutput4
+func (t Step_Output) AsStepOutput4() (StepOutput4, error) {
+	var body StepOutput4
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStepOutput4 overwrites any union data inside the Step_Output as the provided StepOutput4
+func (t *Step_Output) FromStepOutput4(v StepOutput4) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeStepOutput4 performs a merge with any union data inside the Step_Output, using the provided StepOutput4
+func (t *Step_Output) MergeStepOutput4(v StepOutput4) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Step_Output) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Step_Output) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
