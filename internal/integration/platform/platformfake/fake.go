@@ -1,8 +1,9 @@
 // Package platformfake runs loopback HTTP servers that answer as Shopify,
-// Stripe, GitHub and Jira do (authentication, paths, body encodings,
-// success shapes and error formats), keeping a little state so that
-// multi-request actions and idempotency can be tested for real. It is for
-// tests only.
+// Stripe, GitHub, Jira and Slack do (authentication, paths, body
+// encodings, success shapes and error formats), keeping a little state so
+// that multi-request actions and idempotency can be tested for real. Each
+// checks the requests it gets, and the answers it gives, against the
+// platform's official description. It is for tests only.
 package platformfake
 
 import (
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Request is one request a fake received.
@@ -55,10 +58,11 @@ type Server struct {
 	// official names the platform whose official description every
 	// request is checked against ("" for none).
 	official string
+	t        testing.TB
 }
 
 func newServer(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, body []byte)) *Server {
-	s := &Server{handle: handle}
+	s := &Server{handle: handle, t: t}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -77,6 +81,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, status, map[string]any{"message": message})
 			return
 		}
+	}
+	var route *routers.Route
+	var pathParams map[string]string
+	if s.official != "" {
+		route, pathParams = officialRoute(s.official, r, body)
 	}
 	var canned *Canned
 	if len(s.queue) > 0 {
@@ -98,7 +107,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.handle(w, r, body)
+	if route == nil {
+		s.handle(w, r, body)
+		return
+	}
+	rec := httptest.NewRecorder()
+	s.handle(rec, r, body)
+	check := officialAnswerCheck(s.official, r, route, rec.Code, rec.Body.Bytes())
+	rec.Body = bytes.NewBuffer(completeAnswer(check, rec.Code, rec.Body.Bytes()))
+	if problem := checkOfficialAnswer(s.official, r, body, route, pathParams, rec, check); problem != "" {
+		s.t.Errorf("platformfake: %s", problem)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // Queue makes the next requests get these answers, in order.

@@ -143,7 +143,7 @@ func (f *GitHub) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, iss)
 	case len(parts) == 5 && r.Method == http.MethodPatch:
 		for k, v := range in {
-			iss[k] = v
+			iss[k] = issueField(k, v)
 		}
 		if iss["state"] == "closed" {
 			iss["closed_at"] = "2024-11-05T16:00:00Z"
@@ -292,4 +292,28 @@ func (f *GitHub) dispatch(w http.ResponseWriter, r *http.Request, parts []string
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// issueField is the issue's field a PATCH sets: a milestone number, label
+// names and assignee logins become the objects GitHub answers with.
+func issueField(key string, v any) any {
+	switch key {
+	case "milestone":
+		if v == nil {
+			return nil
+		}
+		return map[string]any{"number": v, "title": fmt.Sprintf("v%v", v), "state": "open"}
+	case "labels", "assignees":
+		list, _ := v.([]any)
+		out := make([]any, len(list))
+		for i, name := range list {
+			if key == "labels" {
+				out[i] = map[string]any{"name": name}
+			} else {
+				out[i] = map[string]any{"login": name}
+			}
+		}
+		return out
+	}
+	return v
 }

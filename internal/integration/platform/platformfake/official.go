@@ -3,9 +3,11 @@ package platformfake
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -22,6 +24,8 @@ import (
 // ../officialspec) before answering: a request the description does not
 // allow is answered 400 (404 for an operation it does not have), so a
 // catalog action that drifts from the platform fails against its fake.
+// Their answers are checked too (answerCheck): one the description does
+// not allow fails the test that got it.
 
 // kinOpenAPILimits are decoding errors of openapi3filter on valid Stripe
 // requests: it cannot decode Stripe's deepObject array "expand" nor form
@@ -86,4 +90,102 @@ func slackTokenAsParameter(req *http.Request) {
 	q := req.URL.Query()
 	q.Set("token", token)
 	req.URL.RawQuery = q.Encode()
+}
+
+// officialRoute is the operation of the description a request is for.
+func officialRoute(platform string, r *http.Request, body []byte) (*routers.Route, map[string]string) {
+	router, err := officialRouter(platform)
+	if err != nil {
+		return nil, nil
+	}
+	req, _ := http.NewRequest(r.Method, "http://fake"+r.URL.EscapedPath()+"?"+r.URL.RawQuery, io.NopCloser(bytes.NewReader(body)))
+	route, pathParams, err := router.FindRoute(req)
+	if err != nil {
+		return nil, nil
+	}
+	return route, pathParams
+}
+
+// listAnswers are the operations whose answer the description types as
+// one object while the platform (and the description's own example)
+// answers a list of them: each element is checked against the schema.
+var listAnswers = map[string]string{
+	"jira GET /rest/api/3/issue/{issueIdOrKey}/remotelink": "the 200 schema is one RemoteIssueLink; its example, and Jira, answer a list",
+}
+
+// errorSchemas are the platforms' error objects, for an error status an
+// operation does not list (GitHub answers 401 to any request with a bad
+// token, though few operations say so).
+var errorSchemas = map[string]string{"github": "basic-error", "stripe": "error", "jira": "ErrorCollection"}
+
+// answerCheck says what a fake's answer is checked against: the
+// operation's response for its status (or its default response), checked
+// by openapi3filter, status and content type included; or, directly, one
+// schema: Slack's {"ok": false} against the default (error) response, an
+// error status the operation does not list against the platform's error
+// object, a listAnswers answer element by element.
+type answerCheck struct {
+	schema  *openapi3.Schema
+	direct  bool
+	list    bool
+	refusal bool
+}
+
+func officialAnswerCheck(platform string, r *http.Request, route *routers.Route, status int, body []byte) answerCheck {
+	var answer any
+	_ = json.Unmarshal(body, &answer)
+	responses := route.Operation.Responses
+	switch {
+	case platform == "slack" && field(answer, "ok") == false:
+		if ref := responses.Default(); ref != nil && ref.Value != nil {
+			if content := ref.Value.Content.Get("application/json"); content != nil && content.Schema != nil {
+				return answerCheck{schema: content.Schema.Value, direct: true, refusal: true}
+			}
+		}
+	case status >= 400 && responses.Status(status) == nil && responses.Default() == nil:
+		if ref := route.Spec.Components.Schemas[errorSchemas[platform]]; ref != nil {
+			return answerCheck{schema: ref.Value, direct: true}
+		}
+	}
+	_, list := listAnswers[platform+" "+r.Method+" "+route.Path]
+	return answerCheck{schema: responseSchema(route, status), direct: list, list: list}
+}
+
+// checkOfficialAnswer validates a fake's answer as c says.
+func checkOfficialAnswer(platform string, r *http.Request, body []byte, route *routers.Route, pathParams map[string]string, rec *httptest.ResponseRecorder, c answerCheck) string {
+	if c.direct {
+		var answer any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			return fmt.Sprintf("%s %s: the %d answer is not JSON: %v", r.Method, r.URL.Path, rec.Code, err)
+		}
+		items := []any{answer}
+		if c.list {
+			list, isList := answer.([]any)
+			if !isList {
+				return fmt.Sprintf("%s %s: the %d answer is not a list", r.Method, r.URL.Path, rec.Code)
+			}
+			items = list
+		}
+		for _, item := range items {
+			if err := c.schema.VisitJSON(item); err != nil {
+				return fmt.Sprintf("%s %s: the %d answer does not match %s's official description: %.600v", r.Method, r.URL.Path, rec.Code, platform, err)
+			}
+		}
+		return ""
+	}
+	req, _ := http.NewRequest(r.Method, "http://fake"+r.URL.EscapedPath()+"?"+r.URL.RawQuery, io.NopCloser(bytes.NewReader(body)))
+	req.Header = r.Header.Clone()
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		// An empty answer (204, Jira's 201 of an issue link) has no
+		// body to check, whatever content the description lists.
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: rec.Body.Len() == 0},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		return fmt.Sprintf("%s %s: the %d answer does not match %s's official description: %.600v", r.Method, r.URL.Path, rec.Code, platform, err)
+	}
+	return ""
 }

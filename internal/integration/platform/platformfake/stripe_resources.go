@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -160,7 +161,9 @@ func (f *Stripe) fixture(name string) map[string]any {
 }
 
 // applyForm sets the form's fields on obj as Stripe does: a[b]=v sets a
-// nested field, metadata keys are merged.
+// nested field, metadata keys are merged. A parameter that only tells
+// Stripe how to act (billing_cycle_anchor=now on a resume) leaves the
+// object's number as it is.
 func applyForm(obj map[string]any, form url.Values) {
 	for key, values := range form {
 		parts := strings.Split(strings.ReplaceAll(key, "]", ""), "[")
@@ -173,6 +176,12 @@ func applyForm(obj map[string]any, form url.Values) {
 			}
 			cur = next
 		}
-		cur[parts[len(parts)-1]] = values[0]
+		last := parts[len(parts)-1]
+		if _, isNumber := cur[last].(float64); isNumber {
+			if _, err := strconv.ParseFloat(values[0], 64); err != nil {
+				continue
+			}
+		}
+		cur[last] = values[0]
 	}
 }
