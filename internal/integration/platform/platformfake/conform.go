@@ -194,13 +194,14 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// synthesize is a value the schema accepts.
+// synthesize is a value the schema accepts. An example or default is
+// copied: the answer is completed further, and the schema is shared.
 func synthesize(s *openapi3.Schema, depth int) any {
 	switch {
 	case s.Example != nil:
-		return s.Example
+		return copyJSON(s.Example)
 	case s.Default != nil:
-		return s.Default
+		return copyJSON(s.Default)
 	case len(s.Enum) > 0:
 		return s.Enum[0]
 	}
@@ -246,4 +247,18 @@ func synthesize(s *openapi3.Schema, depth int) any {
 		return nil
 	}
 	return ""
+}
+
+func copyJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&out) != nil {
+		return nil
+	}
+	return out
 }
