@@ -37,8 +37,14 @@ func coerce(p Param, v any) (any, error) {
 		if strings.TrimSpace(s) == "" {
 			return nil, nil
 		}
-		if len(p.Enum) > 0 && !slices.Contains(p.Enum, s) {
-			return nil, fmt.Errorf("must be one of: %s (got %q)", strings.Join(p.Enum, ", "), s)
+		if len(p.Enum) > 0 {
+			// Case does not matter: a workflow written as "customer"
+			// sends Shopify's CUSTOMER.
+			i := slices.IndexFunc(p.Enum, func(e string) bool { return strings.EqualFold(e, s) })
+			if i < 0 {
+				return nil, fmt.Errorf("must be one of: %s (got %q)", strings.Join(p.Enum, ", "), s)
+			}
+			s = p.Enum[i]
 		}
 		if p.GID != "" {
 			return globalID(p.GID, s)

@@ -193,7 +193,7 @@ func TestShopifyErrors(t *testing.T) {
 	_, err = execute(t, env, shopifyConn(f), "update_order_note", map[string]any{"orderId": "450789469", "note": strings.Repeat("x", 5001)}, "k")
 	wantError(t, err, "Shopify refused: note: Note is too long (maximum is 5000 characters)")
 
-	mustExecute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "450789469", "reason": "CUSTOMER", "notifyCustomer": true}, "k")
+	mustExecute(t, env, shopifyConn(f), "cancel_order", map[string]any{"orderId": "450789469", "reason": "customer", "notifyCustomer": true}, "k")
 	if v := get(f.Last().JSON(), "variables"); text(v) != `{"notifyCustomer":true,"orderId":"gid://shopify/Order/450789469","reason":"CUSTOMER","restock":false}` {
 		t.Errorf("cancel variables %s", text(v))
 	}
