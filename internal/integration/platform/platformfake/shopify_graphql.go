@@ -140,25 +140,11 @@ func answer(schema *ast.Schema, field *ast.Field, t *ast.Type, state any, known 
 	if def.Kind == ast.Enum {
 		return def.EnumValues[0].Name
 	}
-	switch t.NamedType {
-	case "ID":
+	if t.NamedType == "ID" {
 		return "gid://shopify/" + strings.TrimSuffix(field.ObjectDefinition.Name, "Payload") + "/1001"
-	case "Int":
-		return 1
-	case "UnsignedInt64":
-		return "1"
-	case "Float":
-		return 1.5
-	case "Boolean":
-		return true
-	case "DateTime":
-		return "2026-12-04T10:00:00Z"
-	case "Date":
-		return "2026-12-04"
-	case "Decimal", "Money":
-		return "10.00"
-	case "URL":
-		return "https://jsmith.myshopify.com/example"
+	}
+	if v, ok := scalarValue(t.NamedType); ok {
+		return v
 	}
 	return "example " + field.Name
 }
@@ -220,27 +206,37 @@ func inputExample(schema *ast.Schema, t *ast.Type, seen map[string]bool) any {
 		}
 		return out
 	}
-	switch t.NamedType {
-	case "ID":
+	if t.NamedType == "ID" {
 		return "gid://shopify/Node/1"
-	case "Int":
-		return 1
-	case "Float":
-		return 1.5
-	case "Boolean":
-		return true
-	case "DateTime":
-		return "2026-12-04T10:00:00Z"
-	case "Date":
-		return "2026-12-04"
-	case "Decimal", "Money":
-		return "1.00"
-	case "URL":
-		return "https://example.com/"
-	case "UnsignedInt64":
-		return "1"
-	case "JSON":
-		return map[string]any{}
+	}
+	if v, ok := scalarValue(t.NamedType); ok {
+		return v
 	}
 	return "example"
+}
+
+// scalarValue is a value of one of the Admin schema's scalar types that
+// has a format; ok is false for String and the other free texts.
+func scalarValue(name string) (any, bool) {
+	switch name {
+	case "Int":
+		return 1, true
+	case "UnsignedInt64":
+		return "1", true
+	case "Float":
+		return 1.5, true
+	case "Boolean":
+		return true, true
+	case "DateTime":
+		return "2026-12-04T10:00:00Z", true
+	case "Date":
+		return "2026-12-04", true
+	case "Decimal", "Money":
+		return "10.00", true
+	case "URL":
+		return "https://jsmith.myshopify.com/example", true
+	case "JSON":
+		return map[string]any{}, true
+	}
+	return nil, false
 }
