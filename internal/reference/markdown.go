@@ -105,11 +105,22 @@ func Markdown(d Document) []byte {
 		example(&b, body)
 	}
 
-	w("## Platform actions\n\n`execute_connector_action` runs these with a connector of their platform; `GET /api/connectors/catalog` lists their parameters.\n\n")
+	w("## Platform actions\n\n`execute_connector_action` runs these with a connector of their platform; `GET /api/connectors/catalog` lists their parameters and the fields of their output. Retried: *yes* when repeating the action does no harm (a read, an update to a value), so a failure whose outcome is unknown is tried again; *key* when the platform also answers a repeat of the step with its first result (Stripe's Idempotency-Key, Shopify's @idempotent); *no* otherwise (the step fails instead). Sensitive actions move money or destroy data: run them with requireApproval.\n\n")
 	for _, p := range d.Platforms {
-		w("### %s (`%s`, %d actions)\n\n%s\n\n| actionId | description |\n|---|---|\n", p.Name, p.ID, len(p.Actions), p.Description)
+		w("### %s (`%s`, %d actions)\n\n%s\n\n| actionId | description | retried | sensitive |\n|---|---|---|---|\n", p.Name, p.ID, len(p.Actions), p.Description)
 		for _, a := range p.Actions {
-			w("| `%s` | %s |\n", a.ID, cell(a.Description))
+			retried := "no"
+			switch {
+			case a.IdempotencyKey:
+				retried = "key"
+			case a.Idempotent:
+				retried = "yes"
+			}
+			sensitive := ""
+			if a.Sensitive {
+				sensitive = "yes"
+			}
+			w("| `%s` | %s | %s | %s |\n", a.ID, cell(a.Description), retried, sensitive)
 		}
 		w("\n")
 	}

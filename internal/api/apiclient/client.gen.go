@@ -3876,14 +3876,17 @@ type Platform struct {
 
 // PlatformAction defines model for PlatformAction.
 type PlatformAction struct {
-	AnyOf       *[][]string               `json:"any_of,omitempty"`
-	Description string                    `json:"description"`
-	Id          string                    `json:"id"`
-	Method      string                    `json:"method"`
-	Name        string                    `json:"name"`
-	Params      []PlatformActionParameter `json:"params"`
-	Path        string                    `json:"path"`
-	Sensitive   bool                      `json:"sensitive"`
+	AnyOf          *[][]string               `json:"any_of,omitempty"`
+	Description    string                    `json:"description"`
+	Id             string                    `json:"id"`
+	IdempotencyKey bool                      `json:"idempotency_key"`
+	Idempotent     bool                      `json:"idempotent"`
+	Method         string                    `json:"method"`
+	Name           string                    `json:"name"`
+	Output         []string                  `json:"output"`
+	Params         []PlatformActionParameter `json:"params"`
+	Path           string                    `json:"path"`
+	Sensitive      bool                      `json:"sensitive"`
 }
 
 // PlatformActionParameter defines model for PlatformActionParameter.

@@ -124,8 +124,9 @@ type Action struct {
 	Handler string `json:"handler,omitempty"`
 	// Idempotent says that repeating the action does no harm, so that an
 	// ambiguous failure (502, 504, a broken connection) may be retried.
-	// Unset, it is true for GET, PUT, PATCH and DELETE, and for POST on
-	// platforms that honour idempotency keys.
+	// Unset, it is true for GET, PUT, PATCH and DELETE, for POST on
+	// platforms that honour idempotency keys, and for GraphQL queries and
+	// mutations with an @idempotent key.
 	Idempotent *bool `json:"idempotent,omitempty"`
 	// Sensitive actions move money or destroy data: run them with
 	// requireApproval.
@@ -212,10 +213,25 @@ func (a *Action) IsIdempotent() bool {
 	if a.Idempotent != nil {
 		return *a.Idempotent
 	}
+	if a.GraphQL != nil {
+		// A query only reads; a mutation with an @idempotent key is
+		// deduplicated by the platform.
+		return strings.HasPrefix(strings.TrimSpace(a.GraphQL.Document), "query") || a.GraphQL.KeyVariable != ""
+	}
 	if a.Method == http.MethodPost {
 		return a.platform.Idempotency.Honored
 	}
 	return true
+}
+
+// SendsIdempotencyKey reports whether the platform deduplicates the
+// action's request by the step's idempotency key: Stripe's header on its
+// methods, or a GraphQL document's @idempotent key.
+func (a *Action) SendsIdempotencyKey() bool {
+	if a.GraphQL != nil {
+		return a.GraphQL.KeyVariable != ""
+	}
+	return a.platform.Idempotency.Honored && slices.Contains(a.platform.Idempotency.Methods, a.Method)
 }
 
 // Action returns the platform's action with that id.
@@ -654,14 +670,24 @@ type PlatformInfo struct {
 
 // ActionInfo describes an action for listing.
 type ActionInfo struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	Method      string      `json:"method"`
-	Path        string      `json:"path"`
-	Sensitive   bool        `json:"sensitive"`
-	Params      []ParamInfo `json:"params"`
-	AnyOf       [][]string  `json:"any_of,omitempty"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Sensitive   bool   `json:"sensitive"`
+	// Idempotent says that repeating the action does no harm, so that a
+	// failure whose outcome is unknown (a timeout, a 502) is retried.
+	Idempotent bool `json:"idempotent"`
+	// IdempotencyKey says that the step's idempotency key goes with the
+	// request and the platform answers a repeat with the first result
+	// (Stripe's Idempotency-Key, Shopify's @idempotent).
+	IdempotencyKey bool        `json:"idempotency_key"`
+	Params         []ParamInfo `json:"params"`
+	AnyOf          [][]string  `json:"any_of,omitempty"`
+	// Output lists the dotted fields of the step's output (of each
+	// element when the platform answers a list): what {{variables.<saveAs>.<field>}} reads.
+	Output []string `json:"output"`
 }
 
 // ParamInfo describes a parameter for listing.
@@ -691,7 +717,12 @@ func Catalog() []PlatformInfo {
 			ai := ActionInfo{
 				ID: a.ID, Name: a.Name, Description: a.Description,
 				Method: a.Method, Path: a.Path, Sensitive: a.Sensitive,
+				Idempotent: a.IsIdempotent(), IdempotencyKey: a.SendsIdempotencyKey(),
 				Params: make([]ParamInfo, 0, len(a.Params)),
+				Output: slices.Clone(a.Response.Fields),
+			}
+			if ai.Output == nil {
+				ai.Output = []string{}
 			}
 			for _, g := range a.AnyOf {
 				ai.AnyOf = append(ai.AnyOf, slices.Clone(g))

@@ -200,3 +200,37 @@ func TestCatalogCheckRejectsMistakes(t *testing.T) {
 		}
 	}
 }
+
+// The listing says of each action whether it is safe to retry, whether
+// the platform deduplicates it by the step's key, and its output's fields.
+func TestCatalogListingStatesRetryAndOutput(t *testing.T) {
+	find := func(platformID, actionID string) ActionInfo {
+		for _, p := range Catalog() {
+			for _, a := range p.Actions {
+				if p.ID == platformID && a.ID == actionID {
+					return a
+				}
+			}
+		}
+		t.Fatalf("no %s.%s", platformID, actionID)
+		return ActionInfo{}
+	}
+	cases := []struct {
+		platform, action    string
+		idempotent, withKey bool
+		field               string
+	}{
+		{"shopify", "refund_order", true, true, "totalRefundedSet.shopMoney.amount"},
+		{"shopify", "get_order", true, false, "totalPriceSet.shopMoney.currencyCode"},
+		{"shopify", "send_order_invoice", false, false, "order.id"},
+		{"stripe", "create_refund", true, true, "id"},
+		{"github", "create_issue", false, false, "number"},
+		{"jira", "get_issue", true, false, "key"},
+	}
+	for _, c := range cases {
+		a := find(c.platform, c.action)
+		if a.Idempotent != c.idempotent || a.IdempotencyKey != c.withKey || !slices.Contains(a.Output, c.field) {
+			t.Errorf("%s.%s: idempotent %v, key %v, output %v", c.platform, c.action, a.Idempotent, a.IdempotencyKey, a.Output)
+		}
+	}
+}

@@ -30,6 +30,9 @@ var (
 type example struct {
 	method string
 	path   *regexp.Regexp
+	// literal is true for a path without placeholders: it wins over a
+	// template that matches too (/project/search, /project/{key}).
+	literal bool
 	Status int `json:"status"`
 	Body   any `json:"body"`
 }
@@ -52,6 +55,7 @@ func loadExamples(platform string, raw []byte) examples {
 		}
 		ex.method = method
 		ex.path = regexp.MustCompile("^" + strings.Join(parts, `[^/]+`) + "$")
+		ex.literal = len(parts) == 1
 		out = append(out, ex)
 	}
 	return out
@@ -59,12 +63,20 @@ func loadExamples(platform string, raw []byte) examples {
 
 // find returns the example of the request's operation.
 func (xs examples) find(r *http.Request) (example, bool) {
+	var found example
+	ok := false
 	for _, ex := range xs {
-		if ex.method == r.Method && ex.path.MatchString(r.URL.Path) {
+		if ex.method != r.Method || !ex.path.MatchString(r.URL.Path) {
+			continue
+		}
+		if ex.literal {
 			return ex, true
 		}
+		if !ok {
+			found, ok = ex, true
+		}
 	}
-	return example{}, false
+	return found, ok
 }
 
 func (ex example) write(w http.ResponseWriter) {

@@ -48,6 +48,27 @@ func officialRouter(platform string) (routers.Router, error) {
 	return load.(func() (routers.Router, error))()
 }
 
+// findRoute is the operation of a request. kin-openapi's router may match
+// /project/search to /project/{projectIdOrKey} (its choice between the two
+// varies); a path the description has literally, with no placeholder,
+// wins, as in the platforms' own routing.
+func findRoute(router routers.Router, req *http.Request) (*routers.Route, map[string]string, error) {
+	route, pathParams, err := router.FindRoute(req)
+	if err != nil || len(pathParams) == 0 {
+		return route, pathParams, err
+	}
+	path := strings.TrimPrefix(req.URL.Path, "/")
+	for literal, item := range route.Spec.Paths.Map() {
+		if strings.Trim(literal, "/") != path || strings.Contains(literal, "{") {
+			continue
+		}
+		if op := item.GetOperation(req.Method); op != nil {
+			return &routers.Route{Spec: route.Spec, Server: route.Server, Path: literal, PathItem: item, Method: req.Method, Operation: op}, map[string]string{}, nil
+		}
+	}
+	return route, pathParams, err
+}
+
 // checkOfficial validates a request against the platform's description;
 // it returns the status and message to refuse it with, or 0.
 func checkOfficial(platform string, r *http.Request, body []byte) (int, string) {
@@ -60,7 +81,7 @@ func checkOfficial(platform string, r *http.Request, body []byte) (int, string) 
 	if platform == "slack" {
 		slackTokenAsParameter(req)
 	}
-	route, pathParams, err := router.FindRoute(req)
+	route, pathParams, err := findRoute(router, req)
 	if err != nil {
 		return http.StatusNotFound, fmt.Sprintf("%s %s is not an operation of %s's official description", r.Method, r.URL.Path, platform)
 	}
@@ -99,7 +120,7 @@ func officialRoute(platform string, r *http.Request, body []byte) (*routers.Rout
 		return nil, nil
 	}
 	req, _ := http.NewRequest(r.Method, "http://fake"+r.URL.EscapedPath()+"?"+r.URL.RawQuery, io.NopCloser(bytes.NewReader(body)))
-	route, pathParams, err := router.FindRoute(req)
+	route, pathParams, err := findRoute(router, req)
 	if err != nil {
 		return nil, nil
 	}

@@ -1,6 +1,7 @@
 package platformfake
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -58,5 +59,32 @@ func TestFakeAnswersAreCheckedAgainstTheDescription(t *testing.T) {
 				t.Errorf("reported %q, want %q", got, c.reported)
 			}
 		})
+	}
+}
+
+// A literal path wins over a template that matches it too, in the choice
+// of the example and of the operation the answer is checked against:
+// /project/search is a page of projects every time, /project/SUP one.
+func TestLiteralPathWinsOverTemplate(t *testing.T) {
+	f := NewJira(t)
+	get := func(path string) map[string]any {
+		req, _ := http.NewRequest("GET", f.URL+path, nil)
+		req.SetBasicAuth(JiraEmail, JiraAPIToken)
+		res, err := f.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return m
+	}
+	for i := 0; i < 5; i++ {
+		if page := get("/rest/api/3/project/search?maxResults=1"); page["values"] == nil {
+			t.Fatalf("request %d: %v", i, page)
+		}
+		if project := get("/rest/api/3/project/SUP"); project["key"] == nil || project["values"] != nil {
+			t.Fatalf("request %d: %v", i, project)
+		}
 	}
 }
