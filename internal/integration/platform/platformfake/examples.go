@@ -33,8 +33,8 @@ type example struct {
 	// literal is true for a path without placeholders: it wins over a
 	// template that matches too (/project/search, /project/{key}).
 	literal bool
-	Status int `json:"status"`
-	Body   any `json:"body"`
+	Status  int `json:"status"`
+	Body    any `json:"body"`
 }
 
 type examples []example
