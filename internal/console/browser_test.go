@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,6 +318,29 @@ func TestConsoleInABrowser(t *testing.T) {
 					if len(paths) != 1 || !strings.Contains(fmt.Sprint(paths[0]), "variable_equals") || !strings.Contains(fmt.Sprint(paths[0]), "Billing question") {
 						t.Errorf("the path saved as %v", w["paths"])
 					}
+				}
+			}
+
+			// A platform step's saved output offers the fields the catalog
+			// states (of each element for a list) to the later steps.
+			run("a platform step's output in the variable picker",
+				open("workflows/new"),
+				chromedp.WaitVisible(`//h1[text()="New workflow"]`),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.0.type"]`, "execute_connector_action"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="actions.0.parameters.actionId"]`)),
+				chromedp.SendKeys(chromedp.CSS(`[data-path="actions.0.parameters.actionId"]`), "list_order_refunds"),
+				chromedp.SetValue(chromedp.CSS(`[data-path="actions.0.parameters.saveAs"]`), "refunds"),
+				chromedp.Click(`//button[text()="Add a step"]`),
+				choose(`[data-path="actions.1.type"]`, "add_internal_note"),
+				chromedp.WaitVisible(chromedp.CSS(`[data-path="actions.1.parameters.content"]`)))
+			offered, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[aria-label="Insert a variable into content"] option')].map((o) => o.value)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"variables.refunds", "variables.refunds.0.id", "variables.refunds.0.totalRefundedSet.shopMoney.amount"} {
+				if !slices.Contains(offered, want) {
+					t.Errorf("the picker offers %v, not %s", offered, want)
 				}
 			}
 

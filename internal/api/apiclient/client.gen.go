@@ -3884,6 +3884,7 @@ type PlatformAction struct {
 	Method         string                    `json:"method"`
 	Name           string                    `json:"name"`
 	Output         []string                  `json:"output"`
+	OutputList     bool                      `json:"output_list"`
 	Params         []PlatformActionParameter `json:"params"`
 	Path           string                    `json:"path"`
 	Sensitive      bool                      `json:"sensitive"`

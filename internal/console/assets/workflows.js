@@ -93,14 +93,30 @@ export async function builderPage(id) {
     return d;
   };
   const rerender = (change) => { const d = read(); if (change) change(d); draft = { ...draft, ...d }; render(); };
+  // outputFields are the fields of a platform action's output the catalog
+  // states (".0.id" when the output is a list), for every platform that
+  // offers the action.
+  const outputFields = (actionId) => {
+    const fields = new Set();
+    for (const p of specs.platforms || []) {
+      const a = p.actions.find((x) => x.id === actionId);
+      if (a) a.output.forEach((f) => fields.add((a.output_list ? ".0." : ".") + f));
+    }
+    return [...fields];
+  };
   // variablesBefore lists the template variables a step at base can use:
-  // the schema's, and those saved by earlier steps (a path's steps run
-  // after the main ones).
+  // the schema's, and those saved by earlier steps with the fields of a
+  // platform action's output (a path's steps run after the main ones).
   const variablesBefore = (base, i) => () => {
     const saved = [];
     const collect = (b, upTo) => form.querySelectorAll(`[data-row="action"][data-base="${b}"]`).forEach((row, j) => {
-      const s = row.querySelector(`[data-path="${join(b, `actions.${j}`)}.parameters.saveAs"]`);
-      if (j < upTo && s && s.value.trim()) saved.push("variables." + s.value.trim());
+      const p = join(b, `actions.${j}`);
+      const s = row.querySelector(`[data-path="${p}.parameters.saveAs"]`);
+      if (j >= upTo || !s || !s.value.trim()) return;
+      const name = "variables." + s.value.trim();
+      saved.push(name);
+      const action = row.querySelector(`[data-path="${p}.parameters.actionId"]`);
+      if (action) saved.push(...outputFields(action.value.trim()).map((f) => name + f));
     });
     if (base) collect("", Infinity);
     collect(base, i);

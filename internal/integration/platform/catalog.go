@@ -188,6 +188,9 @@ type Param struct {
 
 // Response says what of the answer becomes the step's output data.
 type Response struct {
+	// List says that the output is a list (after Root): its Fields are
+	// those of each element, read as {{variables.<saveAs>.0.<field>}}.
+	List bool `json:"list,omitempty"`
 	// Root unwraps one key of the answer ({"order": {...}} → {...}).
 	Root string `json:"root,omitempty"`
 	// Fields are the dotted paths kept (applied to each element of an
@@ -686,8 +689,11 @@ type ActionInfo struct {
 	Params         []ParamInfo `json:"params"`
 	AnyOf          [][]string  `json:"any_of,omitempty"`
 	// Output lists the dotted fields of the step's output (of each
-	// element when the platform answers a list): what {{variables.<saveAs>.<field>}} reads.
+	// element when OutputList): what {{variables.<saveAs>.<field>}} reads.
 	Output []string `json:"output"`
+	// OutputList says that the output is a list of objects with those
+	// fields ({{variables.<saveAs>.0.<field>}}).
+	OutputList bool `json:"output_list"`
 }
 
 // ParamInfo describes a parameter for listing.
@@ -719,7 +725,7 @@ func Catalog() []PlatformInfo {
 				Method: a.Method, Path: a.Path, Sensitive: a.Sensitive,
 				Idempotent: a.IsIdempotent(), IdempotencyKey: a.SendsIdempotencyKey(),
 				Params: make([]ParamInfo, 0, len(a.Params)),
-				Output: slices.Clone(a.Response.Fields),
+				Output: slices.Clone(a.Response.Fields), OutputList: a.Response.List,
 			}
 			if ai.Output == nil {
 				ai.Output = []string{}

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -55,6 +56,11 @@ func checkGraphQLAction(schema *ast.Schema, a *Action) []string {
 		}
 		if i == 0 {
 			problems = append(problems, idempotencyProblems(op)...)
+			if isList, found := resultIsList(op.SelectionSet, a.GraphQL.Result); !found {
+				problems = append(problems, "the result "+a.GraphQL.Result+" is not selected")
+			} else if isList != a.Response.List {
+				problems = append(problems, fmt.Sprintf("the result %s is a list: %v; the catalog says %v", a.GraphQL.Result, isList, a.Response.List))
+			}
 		}
 	}
 	if k := a.GraphQL.KeyVariable; k != "" {
@@ -91,6 +97,25 @@ func checkGraphQLAction(schema *ast.Schema, a *Action) []string {
 		}
 	}
 	return problems
+}
+
+// resultIsList follows the result path through the selection and says
+// whether its last field is a list.
+func resultIsList(set ast.SelectionSet, path string) (isList, found bool) {
+	var f *ast.Field
+	for _, name := range strings.Split(path, ".") {
+		f = nil
+		for _, sel := range set {
+			if field, ok := sel.(*ast.Field); ok && field.Alias == name {
+				f = field
+			}
+		}
+		if f == nil {
+			return false, false
+		}
+		set = f.SelectionSet
+	}
+	return f.Definition.Type.Elem != nil, true
 }
 
 // inputFieldType follows a dotted path through input objects.
@@ -196,6 +221,7 @@ func TestShopifyGraphQLCheckCatchesDrift(t *testing.T) {
 			a.GraphQL.Document = strings.Replace(a.GraphQL.Document, " @idempotent(key: $idempotencyKey)", "", 1)
 		}},
 		"prepare type": {"refund_order", func(a *Action) { a.Params[3].Type = "string" }},
+		"output shape": {"list_order_refunds", func(a *Action) { a.Response.List = false }},
 	} {
 		a, ok := p.Action(c.action)
 		if !ok {

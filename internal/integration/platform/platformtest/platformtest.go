@@ -221,20 +221,16 @@ func Sent(f Fake, a *platform.Action, params map[string]any) (bool, []string) {
 	return false, got
 }
 
-// OutputTemplate is a template that reads the first field of the output
-// shape the catalog states for the action ({{variables.<name>.id}}, or of
-// the first element of a list output), and false when the output has no
-// such field to read (an empty list, an action without fields).
-func OutputTemplate(a *platform.Action, name string, output any) (string, bool) {
-	if len(a.Response.Fields) == 0 || output == nil {
+// OutputTemplate is the template a workflow's author writes to read the
+// first field of the output shape the catalog states for the action:
+// {{variables.<name>.<field>}}, or {{variables.<name>.0.<field>}} when the
+// output is a list. It is false for an action without stated fields.
+func OutputTemplate(a *platform.Action, name string) (string, bool) {
+	if len(a.Response.Fields) == 0 {
 		return "", false
 	}
-	field := a.Response.Fields[0]
-	if list, isList := output.([]any); isList {
-		if len(list) == 0 {
-			return "", false
-		}
-		return "{{variables." + name + ".0." + field + "}}", true
+	if a.Response.List {
+		return "{{variables." + name + ".0." + a.Response.Fields[0] + "}}", true
 	}
-	return "{{variables." + name + "." + field + "}}", true
+	return "{{variables." + name + "." + a.Response.Fields[0] + "}}", true
 }
