@@ -222,7 +222,7 @@ func TestCatalogListingStatesRetryAndOutput(t *testing.T) {
 	}{
 		{"shopify", "refund_order", true, true, "totalRefundedSet.shopMoney.amount"},
 		{"shopify", "get_order", true, false, "totalPriceSet.shopMoney.currencyCode"},
-		{"shopify", "send_order_invoice", false, false, "order.id"},
+		{"shopify", "send_order_invoice", false, false, "displayFinancialStatus"},
 		{"stripe", "create_refund", true, true, "id"},
 		{"github", "create_issue", false, false, "number"},
 		{"jira", "get_issue", true, false, "key"},
