@@ -218,6 +218,21 @@ func TestConsoleInABrowser(t *testing.T) {
 				}
 				return v
 			}
+			// contrast fails the test for every visible text whose color
+			// against its background is below WCAG 2's minimum: 4.5:1, or
+			// 3:1 for large text (24 px, or 18.66 px bold).
+			contrast := func(page string) {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(browserCtx, time.Minute)
+				defer cancel()
+				low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](lowContrastJS))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range low {
+					t.Errorf("%s: low contrast: %s", page, l)
+				}
+			}
 			run("sign in with the link",
 				chromedp.Navigate(s.url+s.adminLink),
 				chromedp.WaitVisible(`//h1[text()="Welcome to deskflow"]`),
@@ -267,6 +282,8 @@ func TestConsoleInABrowser(t *testing.T) {
 			if err != nil || invalid.Value != "true" {
 				t.Errorf("the URL field is not marked invalid")
 			}
+
+			contrast("the builder with a 422")
 
 			run("build the no-reply escalation",
 				open("workflows/new"),
@@ -363,6 +380,7 @@ func TestConsoleInABrowser(t *testing.T) {
 				"conditions": []any{map[string]any{"type": "subject_contains", "parameters": map[string]any{"value": "refund"}}},
 				"actions":    []any{map[string]any{"type": "add_internal_note", "label": "Note the refund", "parameters": map[string]any{"content": "Refund for {{customer.email}}", "requireApproval": true}}}})
 			s.api("POST", "/api/tickets", map[string]any{"subject": "I want a refund", "body": "order 7", "contact": map[string]any{"email": "bob@example.com", "name": "Bob"}})
+			contrast("a ticket and its runs")
 			run("approve",
 				open("approvals"),
 				chromedp.WaitVisible(`//h2[text()="Refund with approval: Note the refund"]`),
@@ -371,6 +389,7 @@ func TestConsoleInABrowser(t *testing.T) {
 				chromedp.Click(`//button[text()="Approve"]`),
 				chromedp.WaitVisible(`//p[text()="Nothing waits for approval."]`))
 
+			contrast("approvals")
 			run("create a connector",
 				open("connectors"),
 				chromedp.WaitVisible(`//h1[text()="Connectors"]`),
@@ -421,15 +440,27 @@ func TestConsoleInABrowser(t *testing.T) {
 			}
 
 			// On a phone-sized screen nothing is wider than the screen.
-			run("375 px wide",
-				chromedp.EmulateViewport(375, 800),
-				open("tickets/"+tk),
-				chromedp.WaitVisible(`//article[contains(., "Auto-close spam")]`))
-			ctx375, cancel375 := context.WithTimeout(browserCtx, time.Minute)
-			wide, err := chromedp.Run(ctx375, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-			cancel375()
-			if err != nil || wide {
-				t.Errorf("the ticket page is wider than a 375 px screen (%v)", err)
+			contrast("settings")
+			run("the workflow list", open("workflows"), chromedp.WaitVisible(`//h1[text()="Workflows"]`))
+			contrast("the workflow list")
+			// A phone, and 320 px: a 1280 px window zoomed to 400 %
+			// (WCAG's reflow). No page scrolls sideways.
+			for _, width := range []int64{375, 320} {
+				for _, page := range []struct{ path, ready string }{
+					{"tickets/" + tk, `//article[contains(., "Auto-close spam")]`},
+					{"workflows/new", `//h1[text()="New workflow"]`},
+					{"settings", `//h1[text()="Settings"]`},
+				} {
+					run(fmt.Sprintf("%s at %d px", page.path, width),
+						chromedp.EmulateViewport(width, 800),
+						open(page.path),
+						chromedp.WaitVisible(page.ready))
+					wide := read(chromedp.Evaluate[string](`String(document.documentElement.scrollWidth > window.innerWidth + 1)`))
+					if wide != "false" {
+						over := read(chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth + ": " + [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible").slice(0, 6).map((e) => e.tagName + "." + e.className + "#" + e.id + " " + Math.round(e.getBoundingClientRect().right) + "/" + e.scrollWidth).join(", ")`))
+						t.Errorf("%s is wider than a %d px screen: %s", page.path, width, over)
+					}
+				}
 			}
 			run("back to a desktop", chromedp.EmulateViewport(1280, 1000))
 
@@ -490,3 +521,45 @@ func (s *site) apiList(path string) []map[string]any {
 	}
 	return out.Data
 }
+
+// lowContrastJS lists the page's visible texts whose contrast ratio with
+// the color behind them (the first ancestor with an opaque enough
+// background) is below WCAG 2.x AA: "TAG "text" ratio".
+const lowContrastJS = `(() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const behind = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.5) return c;
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  };
+  const out = [];
+  const seen = new Set();
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const text = walk.currentNode.textContent.trim();
+    const el = walk.currentNode.parentElement;
+    if (!text || !el || seen.has(el)) continue;
+    seen.add(el);
+    const s = getComputedStyle(el);
+    if (s.visibility === "hidden" || el.getClientRects().length === 0 || el.closest("option, [hidden]")) continue;
+    const fg = parse(s.color), bg = behind(el);
+    if (!fg) continue;
+    const mix = { r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a) };
+    const [hi, lo] = [lum(mix), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
+    if (ratio < (size >= 24 || (bold && size >= 18.66) ? 3 : 4.5)) out.push(el.tagName + ' "' + text.slice(0, 40) + '" ' + ratio.toFixed(2));
+  }
+  return out;
+})()`
