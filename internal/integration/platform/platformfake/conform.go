@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,7 +105,7 @@ func complete(s *openapi3.Schema, v any, depth int) any {
 				continue
 			}
 			if val == nil && !nullable(p.Value) {
-				if contains(s.Required, name) {
+				if slices.Contains(s.Required, name) {
 					x[name] = synthesize(p.Value, depth+1)
 				} else {
 					delete(x, name)
@@ -179,15 +180,6 @@ func nullable(s *openapi3.Schema) bool {
 	}
 	for _, alt := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
 		if alt.Value != nil && nullable(alt.Value) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

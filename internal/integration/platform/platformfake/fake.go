@@ -75,17 +75,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body,
 	})
+	var route *routers.Route
+	var pathParams map[string]string
 	if s.official != "" {
-		if status, message := checkOfficial(s.official, r, body); status != 0 {
+		var status int
+		var message string
+		if route, pathParams, status, message = checkOfficial(s.official, r, body); status != 0 {
 			s.mu.Unlock()
 			writeJSON(w, status, map[string]any{"message": message})
 			return
 		}
-	}
-	var route *routers.Route
-	var pathParams map[string]string
-	if s.official != "" {
-		route, pathParams = officialRoute(s.official, r, body)
 	}
 	var canned *Canned
 	if len(s.queue) > 0 {

@@ -69,9 +69,10 @@ func findRoute(router routers.Router, req *http.Request) (*routers.Route, map[st
 	return route, pathParams, err
 }
 
-// checkOfficial validates a request against the platform's description;
-// it returns the status and message to refuse it with, or 0.
-func checkOfficial(platform string, r *http.Request, body []byte) (int, string) {
+// checkOfficial validates a request against the platform's description:
+// it returns the operation the request is for (its answer is checked
+// against it), or the status and message to refuse the request with.
+func checkOfficial(platform string, r *http.Request, body []byte) (route *routers.Route, pathParams map[string]string, status int, message string) {
 	router, err := officialRouter(platform)
 	if err != nil {
 		panic("platformfake: " + platform + " description: " + err.Error())
@@ -81,21 +82,21 @@ func checkOfficial(platform string, r *http.Request, body []byte) (int, string) 
 	if platform == "slack" {
 		slackTokenAsParameter(req)
 	}
-	route, pathParams, err := findRoute(router, req)
+	route, pathParams, err = findRoute(router, req)
 	if err != nil {
-		return http.StatusNotFound, fmt.Sprintf("%s %s is not an operation of %s's official description", r.Method, r.URL.Path, platform)
+		return nil, nil, http.StatusNotFound, fmt.Sprintf("%s %s is not an operation of %s's official description", r.Method, r.URL.Path, platform)
 	}
 	input := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
 	if err := openapi3filter.ValidateRequest(context.Background(), input); err != nil {
 		for _, limit := range kinOpenAPILimits {
 			if strings.Contains(err.Error(), limit) {
-				return 0, ""
+				return route, pathParams, 0, ""
 			}
 		}
-		return http.StatusBadRequest, fmt.Sprintf("the request does not match %s's official description: %.300v", platform, err)
+		return nil, nil, http.StatusBadRequest, fmt.Sprintf("the request does not match %s's official description: %.300v", platform, err)
 	}
-	return 0, ""
+	return route, pathParams, 0, ""
 }
 
 // slackTokenAsParameter gives the request, as validated, the token
@@ -111,20 +112,6 @@ func slackTokenAsParameter(req *http.Request) {
 	q := req.URL.Query()
 	q.Set("token", token)
 	req.URL.RawQuery = q.Encode()
-}
-
-// officialRoute is the operation of the description a request is for.
-func officialRoute(platform string, r *http.Request, body []byte) (*routers.Route, map[string]string) {
-	router, err := officialRouter(platform)
-	if err != nil {
-		return nil, nil
-	}
-	req, _ := http.NewRequest(r.Method, "http://fake"+r.URL.EscapedPath()+"?"+r.URL.RawQuery, io.NopCloser(bytes.NewReader(body)))
-	route, pathParams, err := findRoute(router, req)
-	if err != nil {
-		return nil, nil
-	}
-	return route, pathParams
 }
 
 // listAnswers are the operations whose answer the description types as
